@@ -1,0 +1,217 @@
+"""Domkom: the application factory, configuration, filters and command-line set-up."""
+import logging
+import os
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from flask import Flask, render_template, session
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
+from models import Accountant, Resident, create_tables, db, open_database
+
+ROOT = Path(__file__).resolve().parent
+LANGUAGES = ("ru", "en")
+
+DEFAULTS = {
+    "DATABASE": str(ROOT / "data" / "domkom.db"),
+    "MAIL_OUTBOX": str(ROOT / "data" / "outbox"),
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_DEFAULT_SENDER": "Domkom <noreply@domkom.local>",
+    "OPERATOR_EMAIL": "support@domkom.local",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "ACTIVATION_MAX_AGE": 48 * 3600,
+    "RESET_MAX_AGE": 24 * 3600,
+    "EMAIL_CHANGE_MAX_AGE": 24 * 3600,
+    "PRIVACY_POLICY_VERSION": "2026-11",
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "BABEL_DEFAULT_LOCALE": "ru",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
+    "BOOTSTRAP_SERVE_LOCAL": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "HTTPS": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
+
+
+def create_app(test_config=None):
+    """Create and configure a Domkom application."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile(str(ROOT / "data" / "config.py"), silent=True)
+    app.config.from_prefixed_env("DOMKOM")
+    if test_config:
+        app.config.update(test_config)
+    if app.config["HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                          PREFERRED_URL_SCHEME="https")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret(Path(app.config["DATABASE"]).parent
+                                                         if "://" not in app.config["DATABASE"]
+                                                         else ROOT / "data")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    open_database(app.config["DATABASE"])
+    init_extensions(app)
+    register_blueprints(app)
+    register_filters(app)
+    register_errors(app)
+    register_commands(app)
+
+    @app.teardown_appcontext
+    def close_db(exc):
+        if not db.is_closed():
+            db.close()
+
+    return app
+
+
+def load_or_create_secret(folder):
+    """Read the secret key from data/, generating it once on first start."""
+    path = Path(folder) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def select_locale():
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "ru"
+
+
+def init_extensions(app):
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    """Residents are 'r:<id>:<salt>', accountants 'a:<id>:<salt>'; a rotated salt logs out."""
+    try:
+        kind, pk, salt = user_id.split(":")
+        model = {"r": Resident, "a": Accountant}[kind]
+        user = model.get_or_none(model.id == int(pk))
+    except (ValueError, KeyError):
+        return None
+    if user is None or not secrets.compare_digest(user.session_salt, salt):
+        return None
+    return user
+
+
+def register_blueprints(app):
+    import auth
+    import cabinet
+    import pages
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cabinet.bp)
+
+
+def format_money(value, currency=True):
+    """4512.3 -> '4 512,30 ₽' (the Russian way); None -> '—'."""
+    if value is None:
+        return "—"
+    value = Decimal(value).quantize(Decimal("0.01"))
+    sign = "-" if value < 0 else ""
+    whole, frac = f"{abs(value):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    text = f"{sign}{' '.join(groups)},{frac}"
+    return f"{text} ₽" if currency else text
+
+
+def format_number(value, places=3):
+    """A volume or reading: decimal comma, trailing zeros dropped."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):.{places}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def format_period(value):
+    """date(2026, 3, 1) -> 'март 2026' in Russian, 'March 2026' in English."""
+    return format_date(value, "LLLL yyyy") if value else ""
+
+
+def register_filters(app):
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["period"] = format_period
+    app.jinja_env.filters["day"] = lambda d: format_date(d, "dd.MM.yyyy") if d else "—"
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    app.jinja_env.globals["current_locale"] = select_locale
+
+
+def register_errors(app):
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def not_allowed(e):
+        return render_template("errors/404.html"), 405
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(e):
+        return render_template("errors/400.html", reason="csrf"), 400
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return render_template("errors/400.html"), 400
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return render_template("errors/413.html"), 413
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return render_template("errors/500.html"), 500
+
+
+def register_commands(app):
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create the database tables (safe to run again)."""
+        create_tables()
+        click.echo(f"Database ready: {app.config['DATABASE']}")
+
+    @app.cli.command("demo")
+    @click.option("--if-empty", is_flag=True, help="Only when no HOA exists yet.")
+    def demo_command(if_empty):
+        """Load the demo HOAs and accounts."""
+        import demo
+        create_tables()
+        from models import Hoa
+        if if_empty and Hoa.select().exists():
+            click.echo("Demo data already present.")
+            return
+        demo.load(echo=click.echo)

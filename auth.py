@@ -1,0 +1,259 @@
+"""Residents' registration, activation, login and password recovery."""
+import secrets
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import generate_password_hash
+
+import mail
+from forms import ForgotForm, LoginForm, OperatorRequestForm, RegisterForm, ResendActivationForm
+from models import Account, AuditEvent, Hoa, Resident, db, now
+from tokens import read_token, token_matches
+
+bp = Blueprint("auth", __name__)
+
+# Letters and digits that cannot be mistaken for one another when copied from an e-mail.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length=10):
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+
+
+def client_ip():
+    return request.remote_addr or ""
+
+
+def resident_required(view):
+    """Only a logged-in resident; accountants and strangers go to the login page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated or current_user.login_kind != "r":
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def safe_next(target, default):
+    """Follow `next` only to a path on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return default
+
+
+def activation_expired(resident):
+    age = (now() - resident.activation_sent_at).total_seconds()
+    return age > current_app.config["ACTIVATION_MAX_AGE"]
+
+
+def mask_email(email):
+    name, _sep, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return render_template("register.html", form=form), 400 if form.is_submitted() else 200
+    number = form.account.data
+    account = Account.by_number(number)
+    if account is None:
+        hoa = Hoa.for_number(number)
+        if hoa is not None and hoa.has_accounts():
+            return outcome("mistyped", number=number, hoa=hoa)
+        return outcome("not_loaded", number=number, hoa=hoa)
+
+    hoa = account.hoa
+    if not registration_check_passes(hoa, account, form):
+        AuditEvent.record("register_check_failed", client_ip(), hoa=hoa, account_number=number)
+        return outcome("check_failed", number=number, hoa=hoa)
+
+    resident = Resident.get_or_none(Resident.account == account)
+    if resident is not None and resident.is_active:
+        return outcome("taken", number=number, form=OperatorRequestForm(account=number))
+    if resident is not None and not activation_expired(resident):
+        return outcome("pending", number=number, masked=mask_email(resident.email),
+                       form=ResendActivationForm(account=number))
+
+    password = generate_password()
+    was_stale = resident is not None
+    with db.atomic() as txn:
+        if was_stale:
+            # a stale, never-activated registration gives way to the new one
+            resident.delete_instance()
+        resident = Resident.create(
+            account=account, email=form.email.data.strip(), name=(form.name.data or "").strip(),
+            password_hash=generate_password_hash(password), consent_at=now(),
+            consent_ip=client_ip(),
+            consent_version=current_app.config["PRIVACY_POLICY_VERSION"])
+        if not mail.send_activation(resident, password):
+            txn.rollback()
+            return outcome("mail_failed", number=number), 503
+        AuditEvent.record("register", client_ip(), hoa=hoa, resident=resident,
+                          account_number=number)
+    return outcome("registered", number=number, masked=mask_email(resident.email),
+                   was_stale=was_stale)
+
+
+def registration_check_passes(hoa, account, form):
+    """The HOA may ask for the code on the receipt or the e-mail the accountant loaded."""
+    if hoa.registration_check == "code":
+        given = (form.code.data or "").strip()
+        return bool(account.registration_code) and secrets.compare_digest(
+            given.encode(), account.registration_code.encode())
+    if hoa.registration_check == "email":
+        return bool(account.email_on_file) and \
+            form.email.data.strip().lower() == account.email_on_file.strip().lower()
+    return True
+
+
+def outcome(kind, **context):
+    return render_template("register_result.html", kind=kind,
+                           operator_email=current_app.config["OPERATOR_EMAIL"], **context)
+
+
+@bp.route("/register/resend", methods=["POST"])
+def resend_activation():
+    """Send the activation e-mail again to the address given at registration."""
+    form = ResendActivationForm()
+    resident = Resident.by_number(form.account.data) if form.validate_on_submit() else None
+    if resident is None or resident.is_active:
+        flash(_("There is no registration awaiting activation for this account."), "warning")
+        return redirect(url_for("auth.register"))
+    password = generate_password()
+    with db.atomic() as txn:
+        resident.password_hash = generate_password_hash(password)
+        resident.activation_sent_at = now()
+        resident.save()
+        if not mail.send_activation(resident, password):
+            txn.rollback()
+            return outcome("mail_failed", number=resident.account.number), 503
+    AuditEvent.record("activation_resent", client_ip(), hoa=resident.hoa, resident=resident,
+                      account_number=resident.account.number)
+    flash(_("A new activation link and password were sent to %(email)s.",
+            email=mask_email(resident.email)), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register/operator", methods=["POST"])
+def operator_request():
+    """Someone else holds the account: pass the resident's request on to the operator."""
+    form = OperatorRequestForm()
+    if not form.validate_on_submit():
+        return outcome("taken", number=form.account.data, form=form), 400
+    if not mail.send_operator_request(form.account.data, form.email.data, form.phone.data,
+                                      form.text.data or ""):
+        return outcome("mail_failed", number=form.account.data), 503
+    flash(_("Your request was sent to the operator, who will call you back."), "success")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/activate/<token>")
+def activate(token):
+    try:
+        rid, fingerprint, expired = read_token("activate", token,
+                                               current_app.config["ACTIVATION_MAX_AGE"])
+    except ValueError:
+        return render_template("activate.html", state="invalid"), 400
+    resident = Resident.get_or_none(Resident.id == rid)
+    if resident is None:
+        return render_template("activate.html", state="invalid"), 400
+    if resident.is_active:
+        return render_template("activate.html", state="already")
+    if not token_matches("activate", resident, fingerprint):
+        return render_template("activate.html", state="superseded"), 400
+    if expired:
+        return render_template("activate.html", state="expired",
+                               form=ResendActivationForm(account=resident.account.number)), 400
+    resident.activated_at = now()
+    resident.save()
+    AuditEvent.record("activate", client_ip(), hoa=resident.hoa, resident=resident,
+                      account_number=resident.account.number)
+    return render_template("activate.html", state="done", number=resident.account.number)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and current_user.login_kind == "r":
+        return redirect(url_for("cabinet.home"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("login.html", form=form), 400 if form.is_submitted() else 200
+    number = form.account.data
+    resident = Resident.by_number(number)
+    if resident is None or not resident.check_password(form.password.data):
+        AuditEvent.record("login_failed", client_ip(), account_number=number,
+                          resident=resident, hoa=resident.hoa if resident else None)
+        form.password.errors.append(_("Wrong account number or password."))
+        return render_template("login.html", form=form), 401
+    if not resident.is_active:
+        return render_template("login.html", form=form, not_activated=True,
+                               resend=ResendActivationForm(account=number)), 403
+    session.clear()  # a fresh session at every login
+    login_user(resident, remember=form.remember.data)
+    resident.last_login_at = now()
+    resident.save(only=[Resident.last_login_at])
+    AuditEvent.record("login", client_ip(), hoa=resident.hoa, resident=resident,
+                      account_number=number)
+    return redirect(safe_next(request.args.get("next"), url_for("cabinet.home")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        return render_template("forgot.html", form=form), 400 if form.is_submitted() else 200
+    resident = Resident.by_number(form.account.data)
+    if resident is not None and resident.is_active:
+        password = generate_password()
+        with db.atomic() as txn:
+            # the old password keeps working until the link in the e-mail is followed
+            resident.pending_password_hash = generate_password_hash(password)
+            resident.save()
+            if not mail.send_password_reset(resident, password):
+                txn.rollback()
+                return render_template("forgot.html", form=form, mail_failed=True), 503
+        AuditEvent.record("password_reset_requested", client_ip(), hoa=resident.hoa,
+                          resident=resident, account_number=resident.account.number)
+    return render_template("forgot.html", form=None, sent=True)
+
+
+@bp.route("/reset/<token>")
+def reset(token):
+    try:
+        rid, fingerprint, expired = read_token("reset", token, current_app.config["RESET_MAX_AGE"])
+    except ValueError:
+        return render_template("reset.html", state="invalid"), 400
+    resident = Resident.get_or_none(Resident.id == rid)
+    if resident is None or not resident.pending_password_hash \
+            or not token_matches("reset", resident, fingerprint):
+        return render_template("reset.html", state="used"), 400
+    if expired:
+        return render_template("reset.html", state="expired"), 400
+    resident.password_hash = resident.pending_password_hash
+    resident.pending_password_hash = None
+    resident.end_other_sessions()
+    resident.save()
+    if current_user.is_authenticated and current_user.get_id().startswith(f"r:{resident.id}:"):
+        logout_user()
+    AuditEvent.record("password_reset", client_ip(), hoa=resident.hoa, resident=resident,
+                      account_number=resident.account.number)
+    return render_template("reset.html", state="done", number=resident.account.number)
+

@@ -1,0 +1,99 @@
+"""The resident's cabinet: home page, personal data and password."""
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+import mail
+from auth import client_ip, resident_required
+from forms import PasswordForm, ProfileForm
+from models import AuditEvent, Notice, Resident, db
+from tokens import read_token, token_matches
+
+bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
+
+
+@bp.route("")
+@resident_required
+def home():
+    account = current_user.account
+    hoa = account.hoa
+    return render_template("cabinet/home.html", account=account, hoa=hoa,
+                           window=hoa.window_state(), notices=Notice.current(hoa))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@resident_required
+def profile():
+    resident = current_user
+    form = ProfileForm(obj=resident)
+    if not form.validate_on_submit():
+        return render_template("cabinet/profile.html", form=form), 400 if form.is_submitted() else 200
+    resident.name = (form.name.data or "").strip()
+    resident.phone = (form.phone.data or "").strip()
+    new_email = form.email.data.strip()
+    with db.atomic() as txn:
+        changed_email = new_email.lower() != resident.email.lower()
+        if changed_email:
+            resident.pending_email = new_email
+        resident.save()
+        if changed_email and not mail.send_email_change(resident):
+            txn.rollback()
+            form.email.errors.append(_("We could not send the confirmation e-mail. "
+                                       "Please try again later."))
+            return render_template("cabinet/profile.html", form=form), 503
+    if changed_email:
+        flash(_("Your data is saved. To change the e-mail, follow the link we sent to "
+                "%(email)s.", email=new_email), "success")
+    else:
+        flash(_("Your data is saved."), "success")
+    return redirect(url_for("cabinet.profile"))
+
+
+@bp.route("/email/<token>")
+def confirm_email(token):
+    try:
+        rid, fingerprint, expired = read_token("email", token,
+                                               current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    except ValueError:
+        return render_template("message.html", title=_("The link is not valid"),
+                               text=_("Check that the whole link from the e-mail was copied.")), 400
+    resident = Resident.get_or_none(Resident.id == rid)
+    if resident is None or not resident.pending_email \
+            or not token_matches("email", resident, fingerprint):
+        return render_template("message.html", title=_("The link was already used"),
+                               text=_("This e-mail change is already confirmed or was "
+                                      "replaced by a newer one.")), 400
+    if expired:
+        return render_template("message.html", title=_("The link has expired"),
+                               text=_("Enter the new e-mail in your data once more to get "
+                                      "a fresh link.")), 400
+    old = resident.email
+    resident.email, resident.pending_email = resident.pending_email, None
+    resident.save()
+    AuditEvent.record("email_changed", client_ip(), hoa=resident.hoa, resident=resident,
+                      account_number=resident.account.number, detail=f"{old} -> {resident.email}")
+    return render_template("message.html", title=_("The new e-mail is confirmed"),
+                           text=_("Mail from Domkom will now go to %(email)s.",
+                                  email=resident.email))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@resident_required
+def password():
+    resident = current_user
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not resident.check_password(form.current_password.data):
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            resident.set_password(form.new_password.data)
+            resident.pending_password_hash = None
+            resident.end_other_sessions()
+            resident.save()
+            login_user(resident)  # this session carries the new salt; every other one ends
+            AuditEvent.record("password_changed", client_ip(), hoa=resident.hoa,
+                              resident=resident, account_number=resident.account.number)
+            flash(_("The password is changed. Other devices have been logged out."), "success")
+            return redirect(url_for("cabinet.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("cabinet/password.html", form=form), status

@@ -1,0 +1,92 @@
+"""Outgoing e-mail: one send_email() and small wrappers per purpose."""
+import logging
+import re
+import smtplib
+import socket
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import gettext as _
+from flask_mail import Message
+
+from extensions import mail
+from tokens import make_token
+
+log = logging.getLogger("domkom.mail")
+LINK = re.compile(r"https?://\S+")
+
+
+def external_url(endpoint, **values):
+    """An absolute link, inside a request or from the command line (BASE_URL)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def clean_header(value):
+    """A header value on one line: a name with a newline must not add headers."""
+    return " ".join(str(value).split())
+
+
+def send_email(to, subject, template, **context):
+    """Render templates/email/<template>.txt/.html and send or save it; True when handed over."""
+    message = Message(
+        subject=clean_header(subject),
+        recipients=[clean_header(to)],
+        body=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context),
+    )
+    if not current_app.config.get("MAIL_SERVER"):
+        return save_to_outbox(message)
+    try:
+        mail.send(message)
+    except (smtplib.SMTPException, OSError, socket.error) as exc:
+        log.warning("could not send mail to %s: %s", to, exc)
+        return False
+    return True
+
+
+def save_to_outbox(message):
+    """Without an SMTP server, mail is written to the outbox folder and its links logged."""
+    outbox = Path(current_app.config["MAIL_OUTBOX"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    name = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipients[0])
+    path = outbox / f"{stamp}-{name}.eml"
+    path.write_bytes(message.as_bytes())
+    log.info("mail to %s saved as %s", message.recipients[0], path)
+    for link in LINK.findall(message.body):
+        log.info("  link: %s", link)
+    return True
+
+
+def send_activation(resident, password):
+    return send_email(
+        resident.email, _("Domkom: registration of account %(number)s",
+                          number=resident.account.number),
+        "activation", resident=resident, password=password,
+        link=external_url("auth.activate", token=make_token("activate", resident)))
+
+
+def send_password_reset(resident, password):
+    return send_email(
+        resident.email, _("Domkom: new password for account %(number)s",
+                          number=resident.account.number),
+        "reset", resident=resident, password=password,
+        link=external_url("auth.reset", token=make_token("reset", resident)))
+
+
+def send_email_change(resident):
+    return send_email(
+        resident.pending_email, _("Domkom: confirm your new e-mail"),
+        "confirm_email", resident=resident,
+        link=external_url("cabinet.confirm_email", token=make_token("email", resident)))
+
+
+def send_operator_request(resident_number, email, phone, text):
+    return send_email(
+        current_app.config["OPERATOR_EMAIL"],
+        _("Domkom: account %(number)s is registered by someone else", number=resident_number),
+        "operator_request", number=resident_number, email=email, phone=phone, text=text)

@@ -1,0 +1,396 @@
+"""Domkom's data: HOAs, accounts, residents, money, meters and the office's records."""
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from peewee import (
+    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
+    ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -8000,
+}
+
+
+def open_database(url):
+    """Bind the proxy to a SQLite path or a database URL (postgresql://…)."""
+    if "://" in url:
+        from playhouse.db_url import connect
+        database = connect(url)
+    else:
+        database = SqliteDatabase(url, pragmas=SQLITE_PRAGMAS)
+    db.initialize(database)
+    return database
+
+
+def now():
+    return datetime.now().replace(microsecond=0)
+
+
+def money(value=0):
+    return DecimalField(max_digits=14, decimal_places=2, default=value, auto_round=True)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+
+
+# --- HOAs and accounts -----------------------------------------------------------------------
+
+REGISTRATION_CHECKS = ("none", "code", "email")
+
+
+class Hoa(BaseModel):
+    """A housing association (ТСЖ, ЖСК) or a managing company (УК) served by this server."""
+    name = CharField()
+    inn = CharField(default="")
+    kpp = CharField(default="")
+    address = CharField(default="")
+    phone = CharField(default="")
+    email = CharField(default="")
+    accountant_contact = CharField(default="")
+    prefixes = CharField(default="")  # comma-separated account-number prefixes
+    # bank requisites for the receipt and its payment QR code
+    recipient = CharField(default="")
+    bank_name = CharField(default="")
+    bic = CharField(default="")
+    settlement_account = CharField(default="")
+    corr_account = CharField(default="")
+    window_start_day = IntegerField(default=15)
+    window_end_day = IntegerField(default=25)
+    pay_by_day = IntegerField(default=10)
+    registration_check = CharField(default="none")
+    created_at = DateTimeField(default=now)
+
+    @property
+    def prefix_list(self):
+        return [p.strip() for p in self.prefixes.split(",") if p.strip()]
+
+    @classmethod
+    def for_number(cls, number):
+        """The HOA owning an account number by its longest matching prefix, or None."""
+        best, best_len = None, 0
+        for hoa in cls.select():
+            for prefix in hoa.prefix_list:
+                if number.startswith(prefix) and len(prefix) > best_len:
+                    best, best_len = hoa, len(prefix)
+        return best
+
+    def has_accounts(self):
+        return self.accounts.exists()
+
+    def window_bounds(self, day):
+        """First and last day of the readings window in the month of `day`."""
+        last = last_day_of_month(day)
+        start = min(self.window_start_day, last.day)
+        end = min(self.window_end_day, last.day)
+        return day.replace(day=start), day.replace(day=end)
+
+    def window_state(self, day=None):
+        """(is_open, days_left_including_today, next_opening_date) for the readings window."""
+        day = day or date.today()
+        start, end = self.window_bounds(day)
+        if start <= day <= end:
+            return True, (end - day).days + 1, start
+        if day < start:
+            return False, 0, start
+        following = last_day_of_month(day) + timedelta(days=1)
+        return False, 0, self.window_bounds(following)[0]
+
+
+class Account(BaseModel):
+    """A personal account (лицевой счёт): one apartment's bill."""
+    number = CharField(unique=True)
+    hoa = ForeignKeyField(Hoa, backref="accounts", on_delete="CASCADE")
+    address = CharField(default="")
+    apartment = CharField(default="")
+    owner = CharField(default="")
+    area = DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"), auto_round=True)
+    residents = IntegerField(default=0)
+    email_on_file = CharField(default="")
+    registration_code = CharField(default="")
+
+    @classmethod
+    def by_number(cls, number):
+        return cls.get_or_none(cls.number == number)
+
+
+# --- people who log in ---------------------------------------------------------------------
+
+class LoginMixin:
+    """Password and session helpers shared by residents and accountants."""
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def end_other_sessions(self):
+        """Rotate the session salt: every cookie carrying the old one stops working."""
+        self.session_salt = secrets.token_hex(8)
+
+    # Flask-Login protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self):
+        return f"{self.login_kind}:{self.id}:{self.session_salt}"
+
+
+def new_salt():
+    return secrets.token_hex(8)
+
+
+class Resident(LoginMixin, BaseModel):
+    """A resident's login, tied to one account."""
+    login_kind = "r"
+
+    account = ForeignKeyField(Account, backref="logins", unique=True, on_delete="CASCADE")
+    email = CharField()
+    name = CharField(default="")
+    phone = CharField(default="")
+    password_hash = CharField()
+    pending_password_hash = CharField(null=True)  # set by "forgot password" until confirmed
+    pending_email = CharField(null=True)
+    activated_at = DateTimeField(null=True)
+    activation_sent_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=now)
+    consent_at = DateTimeField(null=True)
+    consent_ip = CharField(default="")
+    consent_version = CharField(default="")
+    session_salt = CharField(default=new_salt)
+    last_login_at = DateTimeField(null=True)
+
+    @property
+    def is_active(self):
+        return self.activated_at is not None
+
+    @property
+    def hoa(self):
+        return self.account.hoa
+
+    @classmethod
+    def by_number(cls, number):
+        return (cls.select(cls, Account).join(Account)
+                .where(Account.number == number).first())
+
+
+class Accountant(LoginMixin, BaseModel):
+    """An HOA accountant's office login."""
+    login_kind = "a"
+
+    email = CharField(unique=True)
+    name = CharField(default="")
+    password_hash = CharField()
+    session_salt = CharField(default=new_salt)
+    created_at = DateTimeField(default=now)
+    last_login_at = DateTimeField(null=True)
+
+    is_active = True
+
+    @property
+    def hoas(self):
+        return (Hoa.select().join(AccountantHoa)
+                .where(AccountantHoa.accountant == self).order_by(Hoa.name))
+
+
+class AccountantHoa(BaseModel):
+    accountant = ForeignKeyField(Accountant, backref="links", on_delete="CASCADE")
+    hoa = ForeignKeyField(Hoa, backref="accountant_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("accountant", "hoa"), True),)
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+class Notice(BaseModel):
+    """A short notice an accountant posts for the residents of one HOA."""
+    hoa = ForeignKeyField(Hoa, backref="notices", on_delete="CASCADE")
+    title = CharField()
+    body = TextField(default="")
+    starts_on = DateField(default=date.today)
+    ends_on = DateField(null=True)
+    created_at = DateTimeField(default=now)
+
+    @classmethod
+    def current(cls, hoa=None, day=None):
+        day = day or date.today()
+        query = (cls.select(cls, Hoa).join(Hoa)
+                 .where(cls.starts_on <= day, (cls.ends_on.is_null()) | (cls.ends_on >= day)))
+        if hoa is not None:
+            query = query.where(cls.hoa == hoa)
+        return query.order_by(cls.starts_on.desc(), cls.id.desc())
+
+
+# --- money: charges, balances, payments ------------------------------------------------------
+
+class Charge(BaseModel):
+    """One service's line on one month's bill."""
+    account = ForeignKeyField(Account, backref="charges", on_delete="CASCADE")
+    period = DateField(index=True)  # first day of the month
+    service = CharField()
+    unit = CharField(default="")
+    volume = DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"), auto_round=True)
+    tariff = DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"), auto_round=True)
+    amount = money()
+    recalculation = money()
+    benefit = money()
+
+    class Meta:
+        indexes = ((("account", "period"), False),)
+
+    @property
+    def to_pay(self):
+        return self.amount + self.recalculation - self.benefit
+
+
+class MonthBalance(BaseModel):
+    """The per-month figures of an account that are not per service: opening balance, penalty."""
+    account = ForeignKeyField(Account, backref="balances", on_delete="CASCADE")
+    period = DateField()
+    opening_balance = money()  # positive is debt, negative is advance
+    penalty = money()
+
+    class Meta:
+        indexes = ((("account", "period"), True),)
+
+
+class Payment(BaseModel):
+    account = ForeignKeyField(Account, backref="payments", on_delete="CASCADE")
+    period = DateField()  # the month the payment is counted in
+    paid_on = DateField()
+    amount = money()
+    reference = CharField(default="")
+
+    class Meta:
+        indexes = ((("account", "period"), False),)
+
+
+# --- meters and readings ---------------------------------------------------------------------
+
+METER_KINDS = ("cold_water", "hot_water", "electricity", "gas", "heat")
+
+
+class Meter(BaseModel):
+    """An apartment meter (ИПУ) with one to three tariff zones."""
+    account = ForeignKeyField(Account, backref="meters", on_delete="CASCADE")
+    kind = CharField()
+    unit = CharField(default="")
+    serial = CharField(default="")
+    place = CharField(default="")
+    zones = IntegerField(default=1)
+    verified_until = DateField(null=True)
+    commissioned_on = DateField(null=True)
+    initial_t1 = DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"), auto_round=True)
+    initial_t2 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
+    initial_t3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
+    archived = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("account", "serial"), False),)
+
+
+READING_SOURCES = ("resident", "accountant", "import")
+READING_STATUSES = ("accepted", "flagged", "declined")
+
+
+class Reading(BaseModel):
+    """One submission of a meter's reading for a month; the latest one of a month counts."""
+    meter = ForeignKeyField(Meter, backref="readings", on_delete="CASCADE")
+    period = DateField()
+    t1 = DecimalField(max_digits=14, decimal_places=3, auto_round=True)
+    t2 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
+    t3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
+    submitted_at = DateTimeField(default=now)
+    source = CharField(default="resident")
+    status = CharField(default="accepted")
+    reason = CharField(default="")
+    resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
+    accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
+    ip = CharField(default="")
+
+    class Meta:
+        indexes = ((("meter", "period"), False),)
+
+
+# --- the office's records --------------------------------------------------------------------
+
+class ImportLog(BaseModel):
+    """One load of the billing program's files: who, when, which file, what it held."""
+    hoa = ForeignKeyField(Hoa, backref="imports", on_delete="CASCADE")
+    accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+    filename = CharField()
+    sha256 = CharField()
+    kind = CharField(default="")
+    counts = TextField(default="{}")
+
+
+class AuditEvent(BaseModel):
+    """A security-relevant event: registration, login, password change, release, import…"""
+    at = DateTimeField(default=now, index=True)
+    event = CharField()
+    hoa = ForeignKeyField(Hoa, null=True, on_delete="SET NULL")
+    resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
+    accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
+    account_number = CharField(default="")
+    ip = CharField(default="")
+    detail = TextField(default="")
+
+    @classmethod
+    def record(cls, event, ip="", **fields):
+        return cls.create(event=event, ip=ip or "", **fields)
+
+
+class Setting(BaseModel):
+    """Server-wide key/value settings, among them the schema version."""
+    key = CharField(primary_key=True)
+    value = TextField(default="")
+
+
+MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
+          Payment, Meter, Reading, ImportLog, AuditEvent, Setting]
+
+
+def create_tables():
+    with db.atomic():
+        db.create_tables(MODELS, safe=True)
+
+
+# --- small date helpers shared by every area -------------------------------------------------
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+def last_day_of_month(day):
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def add_months(period, months):
+    index = period.year * 12 + period.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_period(text):
+    """'2026-03' -> date(2026, 3, 1); None when it is not a month."""
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            return None
+        return date(int(year), int(month), 1)
+    except (ValueError, AttributeError):
+        return None
+

@@ -1,0 +1,192 @@
+"""Fixtures: a fresh SQLite file per test, the demo data, clients, the outbox and a live server."""
+import email
+import os
+import re
+import shutil
+import threading
+from email import policy
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from models import create_tables, db
+
+ROOT = Path(__file__).resolve().parent.parent
+LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "DATABASE": str(tmp_path / "domkom.db"),
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "MAIL_SERVER": "",
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://localhost",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        create_tables()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo HOAs and accounts, loaded the way `flask demo` loads them."""
+    import demo as demo_data
+    with app.app_context():
+        demo_data.load(echo=lambda *a: None)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Outbox:
+    """The .eml files written when no SMTP server is configured."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def messages(self):
+        if not self.folder.exists():
+            return []
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in sorted(self.folder.glob("*.eml"))]
+
+    def last(self):
+        messages = self.messages()
+        assert messages, "no mail was written"
+        return messages[-1]
+
+    @staticmethod
+    def text(message):
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def links(self, message=None):
+        return LINK.findall(self.text(message or self.last()))
+
+    def password(self, message=None):
+        found = re.search(r":\s*([A-Za-z0-9]{10})\s*$", self.text(message or self.last()),
+                          re.MULTILINE)
+        assert found, "no password in the mail"
+        return found.group(1)
+
+
+@pytest.fixture
+def outbox(app):
+    return Outbox(app.config["MAIL_OUTBOX"])
+
+
+def path_of(link):
+    """The path and query of an absolute link, for the test client."""
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class ResidentActions:
+    def __init__(self, client, outbox):
+        self.client, self.outbox = client, outbox
+
+    def register(self, account="100001", email="resident@example.ru", name="Анна", consent="y",
+                 **extra):
+        data = {"account": account, "email": email, "name": name, **extra}
+        if consent:
+            data["consent"] = consent
+        return self.client.post("/register", data=data)
+
+    def activate(self):
+        return self.client.get(path_of(self.outbox.links()[0]))
+
+    def register_and_activate(self, account="100001", email="resident@example.ru"):
+        self.register(account, email)
+        password = self.outbox.password()
+        self.activate()
+        return password
+
+    def login(self, account="100001", password="", remember=False):
+        data = {"account": account, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def resident(client, outbox):
+    return ResidentActions(client, outbox)
+
+
+@pytest.fixture
+def logged_in(demo, resident):
+    """A resident of account 100001, registered, activated and logged in; returns the password."""
+    password = resident.register_and_activate()
+    resident.login(password=password)
+    return password
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """Domkom served by a real HTTP server in a thread, with CSRF on, as in production."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True, TESTING=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    server.app = app
+    app.config["BASE_URL"] = server.url
+    yield server
+    server.shutdown()
+
+
+CHROMIUM = os.environ.get("DOMKOM_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; missing is a skip on a laptop, a failure in CI."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI but /usr/bin/chromium is missing")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

@@ -1,0 +1,41 @@
+"""Signed, expiring tokens for the links we mail: activation, password reset, e-mail change."""
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+def _serializer(purpose):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"domkom-{purpose}")
+
+
+def _fingerprint(purpose, resident):
+    """What a token is bound to, so that it stops working once used or superseded."""
+    if purpose == "activate":
+        return resident.activation_sent_at.isoformat()
+    if purpose == "reset":
+        return (resident.pending_password_hash or "")[-16:]
+    return resident.pending_email or ""
+
+
+def make_token(purpose, resident):
+    return _serializer(purpose).dumps([resident.id, _fingerprint(purpose, resident)])
+
+
+def read_token(purpose, token, max_age):
+    """(resident_id, fingerprint, expired): expired is True when only the age is wrong.
+
+    Raises ValueError when the token is forged, tampered with or of another purpose."""
+    try:
+        rid, fp = _serializer(purpose).loads(token, max_age=max_age)
+        return int(rid), fp, False
+    except SignatureExpired as exc:
+        try:
+            rid, fp = _serializer(purpose).load_payload(exc.payload)
+            return int(rid), fp, True
+        except (BadSignature, ValueError, TypeError) as inner:
+            raise ValueError("bad token") from inner
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise ValueError("bad token") from exc
+
+
+def token_matches(purpose, resident, fingerprint):
+    return fingerprint == _fingerprint(purpose, resident)
