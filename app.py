@@ -16,6 +16,18 @@ from models import Accountant, Resident, create_tables, db, open_database
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")
 
+# The office menu of one HOA: (endpoint taking hoa_id, label). Entries whose endpoint
+# does not exist are not shown, so an area adds its line here when it lands.
+OFFICE_MENU = [
+    ("office.imports", _l("Load data")),
+    ("office.registrations", _l("Registrations")),
+    ("office.readings", _l("Meter readings")),
+    ("office.receipts", _l("Receipts")),
+    ("office.notices", _l("Notices")),
+    ("office.settings", _l("HOA settings")),
+    ("office.audit", _l("Security log")),
+]
+
 DEFAULTS = {
     "DATABASE": str(ROOT / "data" / "domkom.db"),
     "MAIL_OUTBOX": str(ROOT / "data" / "outbox"),
@@ -125,10 +137,12 @@ def load_user(user_id):
 def register_blueprints(app):
     import auth
     import cabinet
+    import office
     import pages
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
+    app.register_blueprint(office.bp)
 
 
 def format_money(value, currency=True):
@@ -165,6 +179,7 @@ def register_filters(app):
     app.jinja_env.filters["period"] = format_period
     app.jinja_env.filters["day"] = lambda d: format_date(d, "dd.MM.yyyy") if d else "—"
     app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["office_menu"] = OFFICE_MENU
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.globals["current_locale"] = select_locale
 

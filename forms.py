@@ -115,3 +115,9 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(_l("Enter your current password.")), Length(max=128)])
     new_password, new_password_confirm = new_password_fields()
+
+
+class OfficeLoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(_l("Enter your password.")), Length(max=128)])

@@ -190,3 +190,19 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def office(demo, client):
+    """An accountant of the demo HOA «Рассвет», logged in to the office; returns that HOA."""
+    from models import Accountant, AccountantHoa, Hoa
+    with demo.app_context():
+        hoa = Hoa.get(Hoa.prefixes == "10")
+        accountant = Accountant(email="buh@rassvet.example", name="Анна Викторовна")
+        accountant.set_password("office-pass-1")
+        accountant.save()
+        AccountantHoa.create(accountant=accountant, hoa=hoa)
+    response = client.post("/office/login", data={"email": "buh@rassvet.example",
+                                                   "password": "office-pass-1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return hoa
