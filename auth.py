@@ -133,6 +133,7 @@ def resend_activation():
     with db.atomic() as txn:
         resident.password_hash = generate_password_hash(password)
         resident.activation_sent_at = now()
+        resident.end_other_sessions()  # the previous letter's link stops working
         resident.save()
         if not mail.send_activation(resident, password):
             txn.rollback()

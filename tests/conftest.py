@@ -206,3 +206,15 @@ def office(demo, client):
                                                    "password": "office-pass-1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return hoa
+
+
+@pytest.fixture
+def snapshot(app):
+    """A callable returning every table's rows, to show that a refused request changed nothing."""
+    from models import MODELS
+
+    def take():
+        with app.app_context():
+            return {model.__name__: sorted(tuple(row.values()) for row in model.select().dicts())
+                    for model in MODELS if model.__name__ != "AuditEvent"}
+    return take
