@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations
 
 run: install
 	$(FLASK) init-db
