@@ -75,7 +75,7 @@ def register():
     hoa = account.hoa
     if not registration_check_passes(hoa, account, form):
         AuditEvent.record("register_check_failed", client_ip(), hoa=hoa, account_number=number)
-        return outcome("check_failed", number=number, hoa=hoa)
+        return outcome("check_failed", number=number, hoa=hoa), 403
 
     resident = Resident.get_or_none(Resident.account == account)
     if resident is not None and resident.is_active:
