@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 import mail
 from forms import ForgotForm, LoginForm, OperatorRequestForm, RegisterForm, ResendActivationForm
 from models import Account, AuditEvent, Hoa, Resident, db, now
+from throttle import login_limits, mail_limits, register_limits
 from tokens import read_token, token_matches
 
 bp = Blueprint("auth", __name__)
@@ -60,6 +61,7 @@ def mask_email(email):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limits
 def register():
     form = RegisterForm()
     if not form.validate_on_submit():
@@ -122,6 +124,7 @@ def outcome(kind, **context):
 
 
 @bp.route("/register/resend", methods=["POST"])
+@mail_limits
 def resend_activation():
     """Send the activation e-mail again to the address given at registration."""
     form = ResendActivationForm()
@@ -182,6 +185,7 @@ def activate(token):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     if current_user.is_authenticated and current_user.login_kind == "r":
         return redirect(url_for("cabinet.home"))
@@ -216,6 +220,7 @@ def logout():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@mail_limits
 def forgot():
     form = ForgotForm()
     if not form.validate_on_submit():
