@@ -10,6 +10,7 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from models import Accountant, Resident, create_tables, db, open_database
@@ -78,6 +79,7 @@ def create_app(test_config=None):
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
     init_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_filters(app)
     register_errors(app)
