@@ -24,7 +24,7 @@ def home():
 @bp.route("/profile", methods=["GET", "POST"])
 @resident_required
 def profile():
-    resident = current_user._get_current_object()
+    resident = current_user
     form = ProfileForm(obj=resident)
     if not form.validate_on_submit():
         return render_template("cabinet/profile.html", form=form), 400 if form.is_submitted() else 200
@@ -80,7 +80,7 @@ def confirm_email(token):
 @bp.route("/password", methods=["GET", "POST"])
 @resident_required
 def password():
-    resident = current_user._get_current_object()
+    resident = current_user._get_current_object()  # login_user() below needs the object itself
     form = PasswordForm()
     if form.validate_on_submit():
         if not resident.check_password(form.current_password.data):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from auth import client_ip, safe_next
 from forms import OfficeLoginForm
 from models import Accountant, AccountantHoa, AuditEvent, Hoa, now
+from throttle import office_login_limits
 
 bp = Blueprint("office", __name__, url_prefix="/office", cli_group=None)
 
@@ -32,6 +33,7 @@ def get_hoa_or_404(hoa_id):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@office_login_limits
 def login():
     form = OfficeLoginForm()
     if not form.validate_on_submit():
