@@ -8,12 +8,17 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
-from itertools import repeat
+import secrets
+import shutil
+import tempfile
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 from pathlib import PurePath
 
 from flask import current_app
@@ -204,6 +209,8 @@ KIND_WORDS = {
     "gas": "газ|gas",
     "heat": "тепло|теплоэнергия|тепловая энергия|отопление|heat",
 }
+METER_WORDS = {"cold_water": "ХВС", "hot_water": "ГВС", "electricity": "электроэнергия",
+               "gas": "газ", "heat": "тепло"}
 KINDS_BY_WORD = {header_key(word): kind for kind, words in KIND_WORDS.items()
                  for word in words.split("|")}
 KINDS_BY_WORD.update({header_key(kind): kind for kind in METER_KINDS})
@@ -524,10 +531,14 @@ def parse_cell(parse, cell):
 class Batch:
     """The files of one load, read and checked; nothing is written until `save()`."""
 
-    def __init__(self, hoa, files):
+    def __init__(self, hoa, files, progress=None):
         self.hoa = hoa
         self.problems = []
-        self.files = [parse_file(name, data, self.problems) for name, data in files]
+        self.files = []
+        for name, data in files:
+            self.files.append(parse_file(name, data, self.problems))
+            if progress:
+                progress(name)
         self.accounts, self.charges, self.balances = {}, [], {}
         self.payments, self.meters = [], {}
         if not self.problems:
@@ -826,9 +837,90 @@ def insert_rows(model, fields, rows):
         cursor.executemany(sql, rows[start:start + INSERT_BATCH])
 
 
-def check(hoa, files):
+def check(hoa, files, progress=None):
     """Read and check files [(name, bytes)] for an HOA; nothing is written."""
-    return Batch(hoa, files)
+    return Batch(hoa, files, progress)
+
+
+def summary_lines(summary):
+    """The preview's figures as plain lines for the command line."""
+    from app import format_money
+    accounts, meters = summary["accounts"], summary["meters"]
+    lines = [f"{f['name']}: {f['kind']}, {f['rows']} rows, SHA-256 {f['sha256'][:16]}…"
+             for f in summary["files"]]
+    if accounts["rows"]:
+        lines.append(f"accounts: {accounts['rows']} ({accounts['new']} new, "
+                     f"{accounts['updated']} updated)")
+    for month, t in summary["charges"]:
+        lines.append(f"charges {month:%m.%Y}: {t['rows']} rows, {t['accounts']} accounts, "
+                     f"charged {format_money(t['amount'])}, recalculations "
+                     f"{format_money(t['recalculation'])}, benefits {format_money(t['benefit'])}, "
+                     f"to pay {format_money(t['to_pay'])}; replaces {t['replaces']} rows")
+    for month, t in summary["payments"]:
+        lines.append(f"payments {month:%m.%Y}: {t['rows']} rows, {format_money(t['amount'])}; "
+                     f"replaces {t['replaces']} rows")
+    if meters["rows"]:
+        lines.append(f"meters: {meters['rows']} " + ", ".join(
+            f"{kind} {n}" for kind, n in meters["kinds"].items()))
+    return lines
+
+
+# --- uploaded files waiting between the preview and the confirmation ------------------------
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+STASH_HOURS = 12
+
+
+def stash_folder():
+    folder = current_app.config.get("IMPORT_DIR") or \
+        os.path.join(tempfile.gettempdir(), "domkom-import")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return folder
+
+
+def stash(files):
+    """Keep uploaded files on the server; the random token is all the session holds."""
+    folder = stash_folder()
+    forget_old(folder)
+    token = secrets.token_urlsafe(24)
+    path = os.path.join(folder, token)
+    os.mkdir(path, 0o700)
+    for index, (name, data) in enumerate(files):
+        with open(os.path.join(path, f"{index}.data"), "wb") as f:
+            f.write(data)
+    with open(os.path.join(path, "names.json"), "w", encoding="utf-8") as f:
+        json.dump([name for name, _d in files], f)
+    return token
+
+
+def unstash(token):
+    """The files kept under a token, or None when the token is unknown or expired."""
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        return None
+    path = os.path.join(stash_folder(), token)
+    try:
+        with open(os.path.join(path, "names.json"), encoding="utf-8") as f:
+            names = json.load(f)
+        files = []
+        for index, name in enumerate(names):
+            with open(os.path.join(path, f"{index}.data"), "rb") as f:
+                files.append((name, f.read()))
+        return files
+    except (OSError, ValueError):
+        return None
+
+
+def discard(token):
+    if isinstance(token, str) and TOKEN.fullmatch(token):
+        shutil.rmtree(os.path.join(stash_folder(), token), ignore_errors=True)
+
+
+def forget_old(folder):
+    """Uploads never confirmed are removed after STASH_HOURS."""
+    limit = time.time() - STASH_HOURS * 3600
+    for entry in os.scandir(folder):
+        if TOKEN.fullmatch(entry.name) and entry.stat().st_mtime < limit:
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def request_context():
