@@ -1,0 +1,322 @@
+"""The receipt PDF, laid out after the ЕПД (приказ Минстроя 43/пр), and its payment QR code
+per ГОСТ Р 56042-2014. Everything here is printed in Russian: it is a Russian legal form."""
+import logging
+from functools import lru_cache
+from io import BytesIO
+
+import fontpkg_pt_sans
+import segno
+from babel.dates import format_date
+from fpdf import FPDF, FontFace
+
+from app import format_money, format_number
+from models import add_months, last_day_of_month
+
+# fontTools reports every glyph of the subset at INFO level; keep the log readable.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONT_DIR = fontpkg_pt_sans.ROOT / "files"
+FONT = "PTSans"
+# The requisites a bank app needs; without any of them there is no payment QR code.
+REQUISITES = ("recipient", "bank_name", "bic", "settlement_account", "corr_account", "inn")
+# Maximum lengths of ГОСТ Р 56042-2014's fields (banks reject longer values).
+QR_LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210}
+METER_KINDS_RU = {"cold_water": "Холодная вода", "hot_water": "Горячая вода",
+                  "electricity": "Электроэнергия", "gas": "Газ", "heat": "Тепловая энергия"}
+ZONE_NAMES = {1: ("",), 2: ("день", "ночь"), 3: ("пик", "полупик", "ночь")}
+
+
+def missing_requisites(hoa):
+    """Names of the HOA's requisites the QR code needs but the HOA has not filled in."""
+    return [name for name in REQUISITES if not (getattr(hoa, name) or "").strip()]
+
+
+def period_name(period):
+    """date(2026, 3, 1) -> 'март 2026'."""
+    return format_date(period, "LLLL yyyy", locale="ru")
+
+
+def full_address(account):
+    return ", ".join(part for part in (account.address,
+                                       f"кв. {account.apartment}" if account.apartment else "")
+                     if part)
+
+
+def qr_value(text):
+    """A value fit for the QR payload: no separator `|`, no line breaks, single spaces."""
+    return " ".join(str(text or "").replace("|", " ").split())
+
+
+def qr_fields(statement):
+    """The (key, value) pairs of the payment QR code, or None when requisites are missing."""
+    account, hoa, period = statement.account, statement.account.hoa, statement.period
+    if missing_requisites(hoa):
+        return None
+    owner = qr_value(account.owner)
+    fields = [
+        ("Name", hoa.recipient), ("PersonalAcc", hoa.settlement_account),
+        ("BankName", hoa.bank_name), ("BIC", hoa.bic), ("CorrespAcc", hoa.corr_account),
+        ("PayeeINN", hoa.inn), ("KPP", hoa.kpp), ("PersAcc", account.number),
+        ("LastName", owner.split(" ")[0] if owner else ""),
+        ("PayerAddress", full_address(account)),
+        ("Purpose", f"Оплата ЖКУ за {period_name(period)}, л/с {account.number}"),
+        ("PaymPeriod", f"{period:%m%Y}"),
+    ]
+    if statement.total_due > 0:
+        fields.append(("Sum", str(int((statement.total_due * 100).to_integral_value()))))
+    cleaned = [(key, qr_value(value)[:QR_LIMITS.get(key, 1000)]) for key, value in fields]
+    return [(key, value) for key, value in cleaned if value]
+
+
+def qr_payload(statement):
+    """'ST00012|Name=…|…|Sum=<kopecks>' (ST0001 format, 2 = UTF-8), or None."""
+    fields = qr_fields(statement)
+    if fields is None:
+        return None
+    return "ST00012|" + "|".join(f"{key}={value}" for key, value in fields)
+
+
+def make_qr(payload, mask=None):
+    # boost_error=False: the standard asks for level M, not whatever fits.
+    return segno.make(payload, error="m", boost_error=False, micro=False, encoding="utf-8",
+                      mask=mask)
+
+
+@lru_cache(maxsize=256)
+def qr_code(payload):
+    """One resident's code, shared by the page's SVG and the PDF of the same month."""
+    return make_qr(payload)
+
+
+def qr_svg(payload):
+    out = BytesIO()
+    qr_code(payload).save(out, kind="svg", scale=4, border=4, xmldecl=False,
+                          title="QR", dark="#000", light="#fff")
+    return out.getvalue()
+
+
+class BatchQr:
+    """Codes for a whole house. Choosing a mask is most of a code's cost; the payloads of one
+    house differ in a few characters, so the mask chosen for the first code is reused."""
+
+    def __init__(self):
+        self.mask = None
+
+    def __call__(self, payload):
+        qr = make_qr(payload, self.mask)
+        self.mask = qr.mask
+        return qr
+
+
+def money(value):
+    return format_money(value)
+
+
+def tariff_text(value):
+    """A tariff with kopecks always shown and further digits only where the tariff has them."""
+    text = format_number(value, 4)
+    whole, _, frac = text.partition(",")
+    return f"{whole},{frac.ljust(2, '0')}"
+
+
+def balance_text(value):
+    if value > 0:
+        return f"долг {money(value)}"
+    if value < 0:
+        return f"аванс {money(-value)}"
+    return money(0)
+
+
+def pay_by_date(hoa, period):
+    following = add_months(period, 1)
+    return following.replace(day=min(max(hoa.pay_by_day, 1), last_day_of_month(following).day))
+
+
+class ReceiptPdf(FPDF):
+    """An A4 document of receipts; fonts are set up once per document, not per receipt."""
+    WIDTH = 190  # printable width in mm
+
+    def __init__(self):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.set_margins(10, 10, 10)
+        self.set_auto_page_break(True, margin=12)
+        self.add_font(FONT, "", FONT_DIR / "PT_Sans-Web-Regular.ttf")
+        self.add_font(FONT, "B", FONT_DIR / "PT_Sans-Web-Bold.ttf")
+        self.set_title("Квитанция")
+        self.set_creator("Domkom")
+
+    def add_receipt(self, statement, meters, qr=None):
+        """One account's receipt, starting on a new page."""
+        self.add_page()
+        account, hoa, period = statement.account, statement.account.hoa, statement.period
+        self.set_font(FONT, "B", 12)
+        self.multi_cell(self.WIDTH, 6, "ПЛАТЁЖНЫЙ ДОКУМЕНТ (ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ) для внесения "
+                        f"платы за жилое помещение и коммунальные услуги за {period_name(period)}",
+                        align="C", new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+        top = self.get_y()
+        qr_side = 46 if qr is not None else 0
+        left = self.WIDTH - qr_side - (4 if qr_side else 0)
+        self.section("1. Сведения о плательщике и исполнителе услуг", left)
+        self.pairs([
+            ("Плательщик", account.owner or "—"),
+            ("Лицевой счёт", account.number),
+            ("Адрес", full_address(account)),
+            ("Площадь", f"{format_number(account.area, 2)} м²"),
+            ("Проживает", str(account.residents)),
+        ] + ([("Код регистрации", account.registration_code)] if account.registration_code else [])
+          + [("Исполнитель", hoa.name),
+             ("Адрес исполнителя", hoa.address or "—"),
+             ("ИНН / КПП", f"{hoa.inn or '—'} / {hoa.kpp or '—'}")], left)
+        self.ln(1)
+        self.section("2. Информация для внесения платы получателю платежа", left)
+        self.pairs([
+            ("Получатель", hoa.recipient or "—"),
+            ("ИНН / КПП", f"{hoa.inn or '—'} / {hoa.kpp or '—'}"),
+            ("Банк", hoa.bank_name or "—"),
+            ("БИК", hoa.bic or "—"),
+            ("Р/с", hoa.settlement_account or "—"),
+            ("К/с", hoa.corr_account or "—"),
+            ("Оплатить до", format_date(pay_by_date(hoa, period), "dd.MM.yyyy", locale="ru")),
+        ], left)
+        below_text = self.get_y()
+        if qr is not None:
+            self.draw_qr(qr, self.l_margin + self.WIDTH - qr_side, top, qr_side)
+            self.set_xy(self.l_margin + self.WIDTH - qr_side, top + qr_side)
+            self.set_font(FONT, "", 7)
+            self.multi_cell(qr_side, 3, "Оплата по QR-коду в приложении банка",
+                            align="C", new_x="LMARGIN", new_y="NEXT")
+            below_text = max(below_text, self.get_y())
+        self.set_y(below_text)
+        self.ln(1)
+        self.set_font(FONT, "B", 12)
+        self.multi_cell(self.WIDTH, 7, f"ИТОГО К ОПЛАТЕ за {period_name(period)}: "
+                        f"{money(statement.total_due)}", border=1, align="C",
+                        new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+        self.section("3. Расчёт размера платы за услуги", self.WIDTH)
+        self.charges_table(statement)
+        self.ln(2)
+        self.section("4. Итоги расчёта", self.WIDTH)
+        closing = statement.closing
+        self.pairs([
+            ("Задолженность (+) / аванс (−) на начало периода", balance_text(statement.opening)),
+            ("Начислено за период", money(statement.charged)),
+            ("Перерасчёты", money(statement.recalculations)),
+            ("Льготы", money(statement.benefits)),
+            ("Пени", money(statement.penalty)),
+            ("Оплачено в периоде", money(statement.paid)),
+            ("Остаток на конец периода", balance_text(closing)),
+        ], self.WIDTH, label_width=95)
+        self.set_font(FONT, "B", 11)
+        self.multi_cell(self.WIDTH, 6, f"ИТОГО К ОПЛАТЕ: {money(statement.total_due)}",
+                        new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+        self.meters_table(meters)
+        self.ln(2)
+        self.section("Контакты исполнителя", self.WIDTH)
+        self.set_font(FONT, "", 9)
+        contacts = "; ".join(part for part in (hoa.address, hoa.phone and f"тел. {hoa.phone}",
+                                                hoa.email, hoa.accountant_contact) if part)
+        self.multi_cell(self.WIDTH, 4.5, contacts or "—", new_x="LMARGIN", new_y="NEXT")
+
+    def section(self, title, width):
+        self.set_font(FONT, "B", 9.5)
+        self.set_fill_color(232, 236, 242)
+        self.multi_cell(width, 5.5, title, fill=True, new_x="LMARGIN", new_y="NEXT")
+
+    def pairs(self, rows, width, label_width=38):
+        """Label: value lines; long values wrap under their own column."""
+        for label, value in rows:
+            y = self.get_y()
+            self.set_font(FONT, "", 9)
+            self.multi_cell(label_width, 4.5, label, new_x="RIGHT", new_y="TOP")
+            self.set_font(FONT, "B", 9)
+            self.multi_cell(width - label_width, 4.5, value, new_x="LMARGIN", new_y="NEXT")
+            bottom = self.get_y()
+            if bottom < y:  # the value moved to the next page
+                continue
+            self.set_y(max(bottom, y + 4.5))
+
+    def charges_table(self, statement):
+        self.set_font(FONT, "", 8)
+        heading = FontFace(emphasis="BOLD", fill_color=(232, 236, 242))
+        with self.table(col_widths=(54, 14, 18, 18, 22, 22, 20, 22), line_height=4,
+                        text_align=("LEFT", "CENTER", "RIGHT", "RIGHT", "RIGHT", "RIGHT",
+                                    "RIGHT", "RIGHT"),
+                        headings_style=heading, padding=0.8, width=self.WIDTH) as table:
+            table.row(["Вид услуги", "Ед. изм.", "Объём", "Тариф, ₽", "Начислено",
+                       "Перерасчёт", "Льготы", "К оплате"])
+            for charge in statement.charges:
+                table.row([charge.service, charge.unit or "—", format_number(charge.volume),
+                           tariff_text(charge.tariff), money(charge.amount),
+                           money(charge.recalculation), money(charge.benefit),
+                           money(charge.to_pay)])
+            if statement.penalty:
+                table.row(["Пени", "—", "—", "—", money(statement.penalty), money(0), money(0),
+                           money(statement.penalty)])
+            total = FontFace(emphasis="BOLD")
+            table.row(["Всего", "", "", "", money(statement.charged + statement.penalty),
+                       money(statement.recalculations), money(statement.benefits),
+                       money(statement.charged_to_pay + statement.penalty)], style=total)
+
+    def meters_table(self, meters):
+        self.section("5. Показания индивидуальных приборов учёта", self.WIDTH)
+        self.set_font(FONT, "", 8)
+        if not meters:
+            self.multi_cell(self.WIDTH, 4.5, "Приборов учёта нет.", new_x="LMARGIN", new_y="NEXT")
+            return
+        heading = FontFace(emphasis="BOLD", fill_color=(232, 236, 242))
+        with self.table(col_widths=(40, 32, 50, 42, 26), line_height=4, padding=0.8,
+                        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "CENTER"),
+                        headings_style=heading, width=self.WIDTH) as table:
+            table.row(["Прибор", "Заводской номер", "Место установки", "Последние показания",
+                       "Поверка до"])
+            for meter, values, when in meters:
+                names = ZONE_NAMES.get(meter.zones, ZONE_NAMES[1])
+                shown = "; ".join(f"{name} {format_number(v)}".strip()
+                                  for name, v in zip(names, values) if v is not None)
+                if when is None:
+                    shown += " (начальные)"
+                table.row([f"{METER_KINDS_RU.get(meter.kind, meter.kind)}, {meter.unit}".strip(", "),
+                           meter.serial or "—", meter.place or "—", shown,
+                           format_date(meter.verified_until, "dd.MM.yyyy", locale="ru")
+                           if meter.verified_until else "—"])
+
+    def draw_qr(self, qr, x, y, side):
+        """Vector QR code: one rectangle per horizontal run of dark modules, quiet zone included."""
+        rows = [list(row) for row in qr.matrix_iter(scale=1, border=4)]
+        module = side / len(rows)
+        self.set_fill_color(255, 255, 255)
+        self.rect(x, y, side, side, style="F")
+        self.set_fill_color(0, 0, 0)
+        for r, row in enumerate(rows):
+            start = None
+            for c, dark in enumerate(row + [False]):
+                if dark and start is None:
+                    start = c
+                elif not dark and start is not None:
+                    self.rect(x + start * module, y + r * module, (c - start) * module,
+                              module * 1.02, style="F")
+                    start = None
+
+
+def render_receipt(statement, meters):
+    """One account's receipt for one month as PDF bytes."""
+    pdf = ReceiptPdf()
+    payload = qr_payload(statement)
+    pdf.add_receipt(statement, meters, qr_code(payload) if payload else None)
+    return bytes(pdf.output())
+
+
+def render_batch(items, progress=None):
+    """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
+    pdf = ReceiptPdf()
+    make = BatchQr()
+    for statement, meters in items:
+        payload = qr_payload(statement)
+        pdf.add_receipt(statement, meters, make(payload) if payload else None)
+        if progress:
+            progress(1)
+    return bytes(pdf.output())
+
