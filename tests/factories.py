@@ -49,8 +49,46 @@ def add_meters(account, period):
                    submitted_at=datetime(period.year, period.month, 20, 10, 0))
     Reading.create(meter=water, period=period, t1=D("102.250"),
                    submitted_at=datetime(period.year, period.month, 21, 9, 0))
-    Reading.create(meter=water, period=period, t1=D("999.000"), status="declined",
+    Reading.create(meter=water, period=period, t1=D("555.125"), status="declined",
                    submitted_at=datetime(period.year, period.month, 22, 9, 0))
     power = Meter.create(account=account, kind="electricity", unit="кВт·ч", serial="Э-777",
                          place="Коридор", zones=2, initial_t1=D("1500"), initial_t2=D("700"))
     return water, power
+
+
+SERVICES_TOTAL = D("4249.06")  # the sum of SERVICES' amounts
+AUG, SEP, OCT, JUL = date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 7, 1)
+
+
+def load_statements(app):
+    """Account 100001 in debt over three months; 100002 (someone else) with an advance in
+    July only. Returns the figures the tests expect, worked out by hand."""
+    from models import Account
+    with app.app_context():
+        a = Account.get(Account.number == "100001")
+        add_month(a, AUG, opening="1200.50", payments=[(date(2026, 8, 12), "1200.50")])
+        add_month(a, SEP, payments=[(date(2026, 9, 14), "4000.00")])  # opening carried over
+        add_month(a, OCT, opening="4498.12", penalty="15.30", recalculation="-100.00",
+                  benefit="50.00", payments=[(date(2026, 10, 5), "2000.00"),
+                                             (date(2026, 10, 11), "1500.00")])
+        add_meters(a, OCT)
+        b = Account.get(Account.number == "100002")
+        add_month(b, JUL, opening="-5000.00", payments=[(date(2026, 7, 3), "777.77")])
+    return {
+        "aug_closing": D("4249.06"),
+        "sep_closing": D("4498.12"),
+        "oct_closing": D("5112.48"),  # 4498.12 + 4249.06 - 100 - 50 + 15.30 - 3500
+        "b_closing": D("-1528.71"),  # -5000 + 4249.06 - 777.77
+    }
+
+
+def login_as(client, number, password="resident-pass-1"):
+    """Create an activated resident login for the account and log it in with the client."""
+    from models import Account, Resident, now
+    account = Account.get(Account.number == number)
+    resident = Resident(account=account, email=f"r{number}@example.ru", activated_at=now())
+    resident.set_password(password)
+    resident.save()
+    response = client.post("/login", data={"account": number, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return resident
