@@ -1,13 +1,13 @@
 """The receipt PDF, laid out after the ЕПД (приказ Минстроя 43/пр), and its payment QR code
 per ГОСТ Р 56042-2014. Everything here is printed in Russian: it is a Russian legal form."""
 import logging
-from functools import lru_cache
+from functools import lru_cache, partial
 from io import BytesIO
 
 import fontpkg_pt_sans
 import segno
 from babel.dates import format_date
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
 
 from app import format_money, format_number
 from models import add_months, last_day_of_month
@@ -226,79 +226,109 @@ class ReceiptPdf(FPDF):
         self.multi_cell(width, 5.5, title, fill=True, new_x="LMARGIN", new_y="NEXT")
 
     def pairs(self, rows, width, label_width=38):
-        """Label: value lines; long values wrap under their own column."""
+        """Label and value lines; long values wrap within their own column."""
         for label, value in rows:
-            y = self.get_y()
-            self.set_font(FONT, "", 9)
-            self.multi_cell(label_width, 4.5, label, new_x="RIGHT", new_y="TOP")
-            self.set_font(FONT, "B", 9)
-            self.multi_cell(width - label_width, 4.5, value, new_x="LMARGIN", new_y="NEXT")
-            bottom = self.get_y()
-            if bottom < y:  # the value moved to the next page
-                continue
-            self.set_y(max(bottom, y + 4.5))
+            self.grid_row((label_width, width - label_width), ("L", "L"), (label, value),
+                          styles=("", "B"), size=9, line_height=4.5, padding=0, border=False)
+
+    def grid_row(self, widths, aligns, cells, styles=None, size=8, line_height=4.0,
+                 padding=0.8, border=True, fill=False):
+        """One row of a table drawn with `text()`: a cell wraps only when its text is wider than
+        the cell, which is rare, so the costly line breaking of fpdf's tables is mostly skipped."""
+        styles = styles or ("",) * len(cells)
+        lines = []
+        for width, text, style in zip(widths, cells, styles):
+            self.set_font(FONT, style, size)
+            inner = width - 2 * padding
+            if self.get_string_width(text) <= inner:
+                lines.append([text])
+            else:
+                lines.append(self.multi_cell(inner, line_height, text, dry_run=True,
+                                             output="LINES"))
+        height = max(len(cell) for cell in lines) * line_height + 2 * padding
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+        x, y = self.l_margin, self.get_y()
+        if fill:
+            self.set_fill_color(232, 236, 242)
+            self.rect(x, y, sum(widths), height, style="F")
+        baseline = (line_height + self.font_size * 0.7) / 2
+        for width, align, cell, style in zip(widths, aligns, lines, styles):
+            self.set_font(FONT, style, size)
+            if border:
+                self.rect(x, y, width, height)
+            for n, line in enumerate(cell):
+                if align == "L":
+                    left = x + padding
+                else:
+                    spare = width - 2 * padding - self.get_string_width(line)
+                    left = x + padding + (spare if align == "R" else spare / 2)
+                self.text(left, y + padding + n * line_height + baseline, line)
+            x += width
+        self.set_xy(self.l_margin, y + height)
+
+    CHARGE_WIDTHS = (54, 14, 18, 18, 22, 22, 20, 22)
+    CHARGE_ALIGNS = ("L", "C", "R", "R", "R", "R", "R", "R")
 
     def charges_table(self, statement):
-        self.set_font(FONT, "", 8)
-        heading = FontFace(emphasis="BOLD", fill_color=(232, 236, 242))
-        with self.table(col_widths=(54, 14, 18, 18, 22, 22, 20, 22), line_height=4,
-                        text_align=("LEFT", "CENTER", "RIGHT", "RIGHT", "RIGHT", "RIGHT",
-                                    "RIGHT", "RIGHT"),
-                        headings_style=heading, padding=0.8, width=self.WIDTH) as table:
-            table.row(["Вид услуги", "Ед. изм.", "Объём", "Тариф, ₽", "Начислено",
-                       "Перерасчёт", "Льготы", "К оплате"])
-            for charge in statement.charges:
-                table.row([charge.service, charge.unit or "—", format_number(charge.volume),
-                           tariff_text(charge.tariff), money(charge.amount),
-                           money(charge.recalculation), money(charge.benefit),
-                           money(charge.to_pay)])
-            if statement.penalty:
-                table.row(["Пени", "—", "—", "—", money(statement.penalty), money(0), money(0),
-                           money(statement.penalty)])
-            total = FontFace(emphasis="BOLD")
-            table.row(["Всего", "", "", "", money(statement.charged + statement.penalty),
-                       money(statement.recalculations), money(statement.benefits),
-                       money(statement.charged_to_pay + statement.penalty)], style=total)
+        row = partial(self.grid_row, self.CHARGE_WIDTHS, self.CHARGE_ALIGNS)
+        bold = ("B",) * len(self.CHARGE_WIDTHS)
+        row(("Вид услуги", "Ед. изм.", "Объём", "Тариф, ₽", "Начислено", "Перерасчёт", "Льготы",
+             "К оплате"), styles=bold, fill=True)
+        for charge in statement.charges:
+            row((charge.service, charge.unit or "—", format_number(charge.volume),
+                 tariff_text(charge.tariff), money(charge.amount), money(charge.recalculation),
+                 money(charge.benefit), money(charge.to_pay)))
+        if statement.penalty:
+            row(("Пени", "—", "—", "—", money(statement.penalty), money(0), money(0),
+                 money(statement.penalty)))
+        row(("Всего", "", "", "", money(statement.charged + statement.penalty),
+             money(statement.recalculations), money(statement.benefits),
+             money(statement.charged_to_pay + statement.penalty)), styles=bold)
+
+    METER_WIDTHS = (40, 32, 50, 42, 26)
+    METER_ALIGNS = ("L", "L", "L", "R", "C")
 
     def meters_table(self, meters):
         self.section("5. Показания индивидуальных приборов учёта", self.WIDTH)
-        self.set_font(FONT, "", 8)
         if not meters:
-            self.multi_cell(self.WIDTH, 4.5, "Приборов учёта нет.", new_x="LMARGIN", new_y="NEXT")
+            self.grid_row((self.WIDTH,), ("L",), ("Приборов учёта нет.",), border=False)
             return
-        heading = FontFace(emphasis="BOLD", fill_color=(232, 236, 242))
-        with self.table(col_widths=(40, 32, 50, 42, 26), line_height=4, padding=0.8,
-                        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "CENTER"),
-                        headings_style=heading, width=self.WIDTH) as table:
-            table.row(["Прибор", "Заводской номер", "Место установки", "Последние показания",
-                       "Поверка до"])
-            for meter, values, when in meters:
-                names = ZONE_NAMES.get(meter.zones, ZONE_NAMES[1])
-                shown = "; ".join(f"{name} {format_number(v)}".strip()
-                                  for name, v in zip(names, values) if v is not None)
-                if when is None:
-                    shown += " (начальные)"
-                table.row([f"{METER_KINDS_RU.get(meter.kind, meter.kind)}, {meter.unit}".strip(", "),
-                           meter.serial or "—", meter.place or "—", shown,
-                           format_date(meter.verified_until, "dd.MM.yyyy", locale="ru")
-                           if meter.verified_until else "—"])
+        row = partial(self.grid_row, self.METER_WIDTHS, self.METER_ALIGNS)
+        row(("Прибор", "Заводской номер", "Место установки", "Последние показания",
+             "Поверка до"), styles=("B",) * 5, fill=True)
+        for meter, values, when in meters:
+            names = ZONE_NAMES.get(meter.zones, ZONE_NAMES[1])
+            shown = "; ".join(f"{name} {format_number(v)}".strip()
+                              for name, v in zip(names, values) if v is not None)
+            if when is None:
+                shown += " (начальные)"
+            row((f"{METER_KINDS_RU.get(meter.kind, meter.kind)}, {meter.unit}".strip(", "),
+                 meter.serial or "—", meter.place or "—", shown,
+                 format_date(meter.verified_until, "dd.MM.yyyy", locale="ru")
+                 if meter.verified_until else "—"))
 
     def draw_qr(self, qr, x, y, side):
-        """Vector QR code: one rectangle per horizontal run of dark modules, quiet zone included."""
+        """The QR code as one vector path: a rectangle per horizontal run of dark modules,
+        written straight into the page (fpdf's rect() per run costs more than the code)."""
         rows = [list(row) for row in qr.matrix_iter(scale=1, border=4)]
         module = side / len(rows)
         self.set_fill_color(255, 255, 255)
         self.rect(x, y, side, side, style="F")
-        self.set_fill_color(0, 0, 0)
+        k, top = self.k, self.h
+        ops = ["0 g"]
         for r, row in enumerate(rows):
             start = None
             for c, dark in enumerate(row + [False]):
                 if dark and start is None:
                     start = c
                 elif not dark and start is not None:
-                    self.rect(x + start * module, y + r * module, (c - start) * module,
-                              module * 1.02, style="F")
+                    ops.append(f"{(x + start * module) * k:.2f} "
+                               f"{(top - y - (r + 1) * module) * k:.2f} "
+                               f"{(c - start) * module * k:.2f} {module * k:.2f} re")
                     start = None
+        ops.append("f")
+        self._out("q " + " ".join(ops) + " Q")
 
 
 def render_receipt(statement, meters):
