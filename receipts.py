@@ -3,6 +3,7 @@ per ГОСТ Р 56042-2014. Everything here is printed in Russian: it is a Russi
 import logging
 from functools import lru_cache, partial
 from io import BytesIO
+from itertools import groupby
 
 import fontpkg_pt_sans
 import segno
@@ -149,10 +150,9 @@ class ReceiptPdf(FPDF):
         """One account's receipt, starting on a new page."""
         self.add_page()
         account, hoa, period = statement.account, statement.account.hoa, statement.period
-        self.set_font(FONT, "B", 12)
-        self.multi_cell(self.WIDTH, 6, "ПЛАТЁЖНЫЙ ДОКУМЕНТ (ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ) для внесения "
-                        f"платы за жилое помещение и коммунальные услуги за {period_name(period)}",
-                        align="C", new_x="LMARGIN", new_y="NEXT")
+        self.line("ПЛАТЁЖНЫЙ ДОКУМЕНТ (ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ) для внесения платы за жилое "
+                  f"помещение и коммунальные услуги за {period_name(period)}",
+                  size=12, style="B", align="C", line_height=6)
         self.ln(2)
         top = self.get_y()
         qr_side = 46 if qr is not None else 0
@@ -182,17 +182,14 @@ class ReceiptPdf(FPDF):
         below_text = self.get_y()
         if qr is not None:
             self.draw_qr(qr, self.l_margin + self.WIDTH - qr_side, top, qr_side)
-            self.set_xy(self.l_margin + self.WIDTH - qr_side, top + qr_side)
-            self.set_font(FONT, "", 7)
-            self.multi_cell(qr_side, 3, "Оплата по QR-коду в приложении банка",
-                            align="C", new_x="LMARGIN", new_y="NEXT")
+            self.set_y(top + qr_side)
+            self.line("Оплата по QR-коду в приложении банка", width=qr_side, size=7, align="C",
+                      line_height=3, x=self.l_margin + self.WIDTH - qr_side)
             below_text = max(below_text, self.get_y())
         self.set_y(below_text)
         self.ln(1)
-        self.set_font(FONT, "B", 12)
-        self.multi_cell(self.WIDTH, 7, f"ИТОГО К ОПЛАТЕ за {period_name(period)}: "
-                        f"{money(statement.total_due)}", border=1, align="C",
-                        new_x="LMARGIN", new_y="NEXT")
+        self.line(f"ИТОГО К ОПЛАТЕ за {period_name(period)}: {money(statement.total_due)}",
+                  size=12, style="B", align="C", line_height=6, padding=0.6, border=True)
         self.ln(2)
         self.section("3. Расчёт размера платы за услуги", self.WIDTH)
         self.charges_table(statement)
@@ -208,22 +205,25 @@ class ReceiptPdf(FPDF):
             ("Оплачено в периоде", money(statement.paid)),
             ("Остаток на конец периода", balance_text(closing)),
         ], self.WIDTH, label_width=95)
-        self.set_font(FONT, "B", 11)
-        self.multi_cell(self.WIDTH, 6, f"ИТОГО К ОПЛАТЕ: {money(statement.total_due)}",
-                        new_x="LMARGIN", new_y="NEXT")
+        self.line(f"ИТОГО К ОПЛАТЕ: {money(statement.total_due)}", size=11, style="B",
+                  line_height=6)
         self.ln(2)
         self.meters_table(meters)
         self.ln(2)
         self.section("Контакты исполнителя", self.WIDTH)
-        self.set_font(FONT, "", 9)
         contacts = "; ".join(part for part in (hoa.address, hoa.phone and f"тел. {hoa.phone}",
                                                 hoa.email, hoa.accountant_contact) if part)
-        self.multi_cell(self.WIDTH, 4.5, contacts or "—", new_x="LMARGIN", new_y="NEXT")
+        self.line(contacts or "—", line_height=4.5)
 
     def section(self, title, width):
-        self.set_font(FONT, "B", 9.5)
-        self.set_fill_color(232, 236, 242)
-        self.multi_cell(width, 5.5, title, fill=True, new_x="LMARGIN", new_y="NEXT")
+        self.line(title, width=width, size=9.5, style="B", line_height=4.5, padding=0.5,
+                  fill=True)
+
+    def line(self, text, width=None, size=9, style="", align="L", line_height=4.0, padding=0,
+             border=False, fill=False, x=None):
+        """A paragraph in its own box, wrapped when it does not fit."""
+        self.grid_row((width or self.WIDTH,), (align,), (text,), styles=(style,), size=size,
+                      line_height=line_height, padding=padding, border=border, fill=fill, x=x)
 
     def pairs(self, rows, width, label_width=38):
         """Label and value lines; long values wrap within their own column."""
@@ -232,7 +232,7 @@ class ReceiptPdf(FPDF):
                           styles=("", "B"), size=9, line_height=4.5, padding=0, border=False)
 
     def grid_row(self, widths, aligns, cells, styles=None, size=8, line_height=4.0,
-                 padding=0.8, border=True, fill=False):
+                 padding=0.8, border=True, fill=False, heading=None, x=None):
         """One row of a table drawn with `text()`: a cell wraps only when its text is wider than
         the cell, which is rare, so the costly line breaking of fpdf's tables is mostly skipped."""
         styles = styles or ("",) * len(cells)
@@ -248,7 +248,10 @@ class ReceiptPdf(FPDF):
         height = max(len(cell) for cell in lines) * line_height + 2 * padding
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
-        x, y = self.l_margin, self.get_y()
+            if heading:  # the table goes on: repeat its heading row
+                heading()
+        x = self.l_margin if x is None else x
+        y = self.get_y()
         if fill:
             self.set_fill_color(232, 236, 242)
             self.rect(x, y, sum(widths), height, style="F")
@@ -271,10 +274,12 @@ class ReceiptPdf(FPDF):
     CHARGE_ALIGNS = ("L", "C", "R", "R", "R", "R", "R", "R")
 
     def charges_table(self, statement):
-        row = partial(self.grid_row, self.CHARGE_WIDTHS, self.CHARGE_ALIGNS)
         bold = ("B",) * len(self.CHARGE_WIDTHS)
-        row(("Вид услуги", "Ед. изм.", "Объём", "Тариф, ₽", "Начислено", "Перерасчёт", "Льготы",
-             "К оплате"), styles=bold, fill=True)
+        heading = partial(self.grid_row, self.CHARGE_WIDTHS, self.CHARGE_ALIGNS,
+                          ("Вид услуги", "Ед. изм.", "Объём", "Тариф, ₽", "Начислено",
+                           "Перерасчёт", "Льготы", "К оплате"), styles=bold, fill=True)
+        heading()
+        row = partial(self.grid_row, self.CHARGE_WIDTHS, self.CHARGE_ALIGNS, heading=heading)
         for charge in statement.charges:
             row((charge.service, charge.unit or "—", format_number(charge.volume),
                  tariff_text(charge.tariff), money(charge.amount), money(charge.recalculation),
@@ -294,9 +299,11 @@ class ReceiptPdf(FPDF):
         if not meters:
             self.grid_row((self.WIDTH,), ("L",), ("Приборов учёта нет.",), border=False)
             return
-        row = partial(self.grid_row, self.METER_WIDTHS, self.METER_ALIGNS)
-        row(("Прибор", "Заводской номер", "Место установки", "Последние показания",
-             "Поверка до"), styles=("B",) * 5, fill=True)
+        heading = partial(self.grid_row, self.METER_WIDTHS, self.METER_ALIGNS,
+                          ("Прибор", "Заводской номер", "Место установки", "Последние показания",
+                           "Поверка до"), styles=("B",) * 5, fill=True)
+        heading()
+        row = partial(self.grid_row, self.METER_WIDTHS, self.METER_ALIGNS, heading=heading)
         for meter, values, when in meters:
             names = ZONE_NAMES.get(meter.zones, ZONE_NAMES[1])
             shown = "; ".join(f"{name} {format_number(v)}".strip()
@@ -311,22 +318,21 @@ class ReceiptPdf(FPDF):
     def draw_qr(self, qr, x, y, side):
         """The QR code as one vector path: a rectangle per horizontal run of dark modules,
         written straight into the page (fpdf's rect() per run costs more than the code)."""
-        rows = [list(row) for row in qr.matrix_iter(scale=1, border=4)]
-        module = side / len(rows)
+        quiet = 4  # the quiet zone, in modules
+        module = side / (len(qr.matrix) + 2 * quiet)
         self.set_fill_color(255, 255, 255)
         self.rect(x, y, side, side, style="F")
         k, top = self.k, self.h
         ops = ["0 g"]
-        for r, row in enumerate(rows):
-            start = None
-            for c, dark in enumerate(row + [False]):
-                if dark and start is None:
-                    start = c
-                elif not dark and start is not None:
-                    ops.append(f"{(x + start * module) * k:.2f} "
-                               f"{(top - y - (r + 1) * module) * k:.2f} "
-                               f"{(c - start) * module * k:.2f} {module * k:.2f} re")
-                    start = None
+        for r, row in enumerate(qr.matrix):
+            c = 0
+            bottom = (top - y - (r + quiet + 1) * module) * k
+            for dark, run in groupby(row):
+                length = len(tuple(run))
+                if dark:
+                    ops.append(f"{(x + (c + quiet) * module) * k:.2f} {bottom:.2f} "
+                               f"{length * module * k:.2f} {module * k:.2f} re")
+                c += length
         ops.append("f")
         self._out("q " + " ".join(ops) + " Q")
 
