@@ -109,8 +109,8 @@ class BatchQr:
         return qr
 
 
-def money(value):
-    return format_money(value)
+# PT Sans has the rouble sign (U+20BD), so the PDF shows amounts exactly as the pages do.
+money = format_money
 
 
 def tariff_text(value):

@@ -60,7 +60,7 @@ class Statement:
         return max(self.closing, ZERO)
 
     @classmethod
-    def history(cls, account, until=None):
+    def history(cls, account, since=None, until=None):
         """Every month with data, oldest first. A month without a stored opening balance opens
         with the previous month's closing one."""
         months = {}
@@ -71,6 +71,10 @@ class Statement:
         charges = Charge.select().where(Charge.account == account)
         balances = MonthBalance.select().where(MonthBalance.account == account)
         payments = Payment.select().where(Payment.account == account)
+        if since is not None:
+            charges = charges.where(Charge.period >= since)
+            balances = balances.where(MonthBalance.period >= since)
+            payments = payments.where(Payment.period >= since)
         if until is not None:
             charges = charges.where(Charge.period <= until)
             balances = balances.where(MonthBalance.period <= until)
@@ -94,7 +98,10 @@ class Statement:
     @classmethod
     def for_month(cls, account, period):
         """The month's statement, or None when the month has no data for this account."""
-        history = cls.history(account, until=period)
+        stored = MonthBalance.select().where(MonthBalance.account == account,
+                                             MonthBalance.period == period).exists()
+        # with the month's opening balance stored, earlier months need not be read
+        history = cls.history(account, since=period if stored else None, until=period)
         if history and history[-1].period == period:
             return history[-1]
         return None

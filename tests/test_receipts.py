@@ -159,3 +159,11 @@ def test_long_address_and_service_wrap_not_cut(resident_a, demo):
     assert service in html
     fields = qr_fields(qr_payloads(data)[0])  # still scannable, full address in the payload
     assert fields["PayerAddress"] == f"{address}, кв. 1"
+
+
+def test_font_has_the_rouble_sign():
+    from fontTools.ttLib import TTFont
+
+    import receipts
+    for name in ("PT_Sans-Web-Regular.ttf", "PT_Sans-Web-Bold.ttf"):
+        assert 0x20BD in TTFont(receipts.FONT_DIR / name).getBestCmap(), name

@@ -129,3 +129,9 @@ def test_russian_by_default_english_on_request(resident_a):
     resident_a.post("/lang/en")
     html = resident_a.get("/cabinet/statements").get_data(as_text=True)
     assert "Your debt at the end of October 2026: 5 112,48 ₽." in html
+
+
+def test_month_without_stored_balance_opens_with_previous_closing(resident_a):
+    html = resident_a.get("/cabinet/statements/2026-09").get_data(as_text=True)
+    assert "долг 4 249,06 ₽" in html  # August's closing balance
+    assert re.search(r'data-total>4 498,12 ₽<', html)
