@@ -10,6 +10,8 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import security
+import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from models import Accountant, Resident, create_tables, db, open_database
 
@@ -74,8 +76,10 @@ def create_app(test_config=None):
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+    throttle.init_app(app)
     open_database(app.config["DATABASE"])
     init_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_filters(app)
     register_errors(app)
@@ -210,6 +214,12 @@ def register_errors(app):
     @app.errorhandler(413)
     def too_large(e):
         return render_template("errors/413.html"), 413
+
+    @app.errorhandler(429)
+    def too_many(e):
+        minutes = throttle.retry_minutes()
+        return render_template("errors/429.html", minutes=minutes), 429, \
+            {"Retry-After": str(minutes * 60)}
 
     @app.errorhandler(500)
     def server_error(e):

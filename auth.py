@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 import mail
 from forms import ForgotForm, LoginForm, OperatorRequestForm, RegisterForm, ResendActivationForm
 from models import Account, AuditEvent, Hoa, Resident, db, now
+from throttle import login_limits, mail_limits, register_limits
 from tokens import read_token, token_matches
 
 bp = Blueprint("auth", __name__)
@@ -60,6 +61,7 @@ def mask_email(email):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limits
 def register():
     form = RegisterForm()
     if not form.validate_on_submit():
@@ -75,7 +77,7 @@ def register():
     hoa = account.hoa
     if not registration_check_passes(hoa, account, form):
         AuditEvent.record("register_check_failed", client_ip(), hoa=hoa, account_number=number)
-        return outcome("check_failed", number=number, hoa=hoa)
+        return outcome("check_failed", number=number, hoa=hoa), 403
 
     resident = Resident.get_or_none(Resident.account == account)
     if resident is not None and resident.is_active:
@@ -122,6 +124,7 @@ def outcome(kind, **context):
 
 
 @bp.route("/register/resend", methods=["POST"])
+@mail_limits
 def resend_activation():
     """Send the activation e-mail again to the address given at registration."""
     form = ResendActivationForm()
@@ -133,6 +136,7 @@ def resend_activation():
     with db.atomic() as txn:
         resident.password_hash = generate_password_hash(password)
         resident.activation_sent_at = now()
+        resident.end_other_sessions()  # the previous letter's link stops working
         resident.save()
         if not mail.send_activation(resident, password):
             txn.rollback()
@@ -182,6 +186,7 @@ def activate(token):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     if current_user.is_authenticated and current_user.login_kind == "r":
         return redirect(url_for("cabinet.home"))
@@ -216,6 +221,7 @@ def logout():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@mail_limits
 def forgot():
     form = ForgotForm()
     if not form.validate_on_submit():

@@ -184,6 +184,13 @@ class Resident(LoginMixin, BaseModel):
         return (cls.select(cls, Account).join(Account)
                 .where(Account.number == number).first())
 
+    def release(self, accountant=None, ip=""):
+        """Delete this login at the resident's request: its sessions end, the account is free."""
+        with db.atomic():
+            AuditEvent.record("release", ip, hoa=self.account.hoa, accountant=accountant,
+                              account_number=self.account.number, detail=self.email)
+            self.delete_instance()
+
 
 class Accountant(LoginMixin, BaseModel):
     """An HOA accountant's office login."""
