@@ -24,7 +24,7 @@ OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
     ("office.readings", _l("Meter readings")),
-    ("office.receipts", _l("Receipts")),
+    ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
     ("office.audit", _l("Security log")),
@@ -142,11 +142,15 @@ def register_blueprints(app):
     import auth
     import cabinet
     import office
+    import office_receipts
     import pages
+    import statements
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(statements.bp)
+    app.register_blueprint(office_receipts.bp)
 
 
 def format_money(value, currency=True):
