@@ -21,7 +21,7 @@ LANGUAGES = ("ru", "en")
 OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
-    ("office.readings", _l("Meter readings")),
+    ("office_readings.index", _l("Meter readings")),
     ("office.receipts", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
@@ -143,6 +143,9 @@ def register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
+    import meters, office_readings  # noqa: E401
+    app.register_blueprint(meters.bp)
+    app.register_blueprint(office_readings.bp)
 
 
 def format_money(value, currency=True):
@@ -230,3 +233,7 @@ def register_commands(app):
             click.echo("Demo data already present.")
             return
         demo.load(echo=click.echo)
+        from models import Meter
+        if Meter.select().exists():
+            from readings import seed_demo_readings
+            click.echo(f"Demo readings: {seed_demo_readings()}")
