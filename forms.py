@@ -174,7 +174,7 @@ def reading_field_name(meter_id, zone):
 
 
 def zone_label(meter, zone):
-    return ZONE_LABELS[zone] if meter.zones > 1 else _l("Reading")
+    return ZONE_LABELS[zone] if meter.zones > 1 else _l("This month's reading")
 
 
 class ReadingsForm(FlaskForm):

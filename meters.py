@@ -11,7 +11,10 @@ from reminders import remind_command
 from auth import client_ip, resident_required
 from forms import ReadingsForm, reading_field_name, zone_label
 from models import Meter, Reading, month_start
-from readings import check_values, contact_of, history, kind_label, save_checks, today, unit_of
+from readings import (
+    SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
+    today, unit_of,
+)
 
 bp = Blueprint("meters", __name__, url_prefix="/cabinet/meters", cli_group=None)
 
@@ -137,7 +140,8 @@ def meter_history(meter_id):
                            unit=unit_of(meter), rows=list(reversed(rows)),
                            submissions=list(meter.readings.order_by(Reading.id.desc()).limit(50)),
                            chart=charts.consumption_chart(rows, unit_of(meter)),
-                           zone_label=zone_label)
+                           zone_label=zone_label, source_labels=SOURCE_LABELS,
+                           status_labels=STATUS_LABELS)
 
 
 bp.cli.add_command(remind_command)

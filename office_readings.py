@@ -11,7 +11,9 @@ from auth import client_ip
 from forms import OfficeReadingForm, reading_field_name, zone_label
 from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
 from office import accountant_required, get_hoa_or_404
-from readings import check_values, kind_label, save_checks, today, unit_of
+from readings import (
+    SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, save_checks, today, unit_of,
+)
 
 bp = Blueprint("office_readings", __name__, url_prefix="/office")
 
@@ -45,7 +47,8 @@ def index(hoa_id):
     period = chosen_period()
     rows = month_rows(hoa, period)
     return render_template("meters/office.html", hoa=hoa, period=period, rows=rows,
-                           kind_label=kind_label, unit_of=unit_of,
+                           kind_label=kind_label, unit_of=unit_of, source_labels=SOURCE_LABELS,
+                           status_labels=STATUS_LABELS,
                            received=sum(1 for _m, r in rows if r is not None))
 
 
@@ -145,5 +148,6 @@ def enter(hoa_id, meter_id):
     return render_template("meters/office_enter.html", hoa=hoa, meter=meter, form=form,
                            kind=kind_label(meter), unit=unit_of(meter), meter_error=meter_error,
                            field_name=reading_field_name, zone_label=zone_label,
+                           source_labels=SOURCE_LABELS, status_labels=STATUS_LABELS,
                            history=list(meter.readings.order_by(Reading.id.desc()).limit(12))), \
         status

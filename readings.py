@@ -16,6 +16,16 @@ KIND_LABELS = {
     "gas": _l("Gas"),
     "heat": _l("Heat"),
 }
+SOURCE_LABELS = {
+    "resident": _l("by the resident"),
+    "accountant": _l("by the accountant"),
+    "import": _l("from the billing program"),
+}
+STATUS_LABELS = {
+    "accepted": _l("reading accepted"),
+    "flagged": _l("reading flagged for the accountant"),
+    "declined": _l("reading declined"),
+}
 DEFAULT_UNITS = {"cold_water": "м³", "hot_water": "м³", "electricity": "кВт·ч", "gas": "м³",
                  "heat": "Гкал"}
 # A month's consumption above LARGE_FACTOR × the recent monthly average asks for a confirmation;

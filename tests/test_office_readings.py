@@ -40,7 +40,8 @@ def snapshot(app):
 def test_month_list_shows_source_and_status(meters, office, client):
     html = client.get(f"/office/{office.id}/readings?period=2026-03").get_data(as_text=True)
     assert "CW-1" in html and "+79001234567" in html and "@SUM(A1)" in html
-    assert "flagged" in html and "-meter replaced" in html and "resident" in html
+    assert "reading flagged for the accountant" in html and "-meter replaced" in html
+    assert "by the resident" in html
     assert "1200,5 / 600,25" in html
     assert "GAS-X" not in html
     assert "Readings received: 2 of 3 meters." in html
