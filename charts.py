@@ -22,7 +22,7 @@ def monthly_use(rows):
 
 
 def short_value(value, largest):
-    places = 0 if largest >= 100 else 1 if largest >= 10 else 2
+    places = 0 if largest >= 100 else 1 if largest >= 1 else 2
     return f"{value:.{places}f}".replace(".", ",")
 
 
