@@ -205,3 +205,18 @@ class OfficeReadingForm(ReadingsForm):
         from models import parse_period
         if parse_period((field.data or "").strip()) is None:
             raise ValidationError(_l("Enter the month as year-month, e.g. 2026-03."))
+
+
+class ReadingStatusForm(FlaskForm):
+    """The accountant's decision on a reading: accept it, or decline it with a reason."""
+    decision = StringField()
+    reason = StringField(_l("Reason (shown to the resident)"), validators=[
+        Length(max=200, message=_l("The reason must be at most 200 characters."))])
+
+    def validate_decision(self, field):
+        if field.data not in ("accepted", "declined"):
+            raise ValidationError(_l("Choose to accept or to decline the reading."))
+
+    def validate_reason(self, field):
+        if self.decision.data == "declined" and not (field.data or "").strip():
+            raise ValidationError(_l("Write why the reading is declined."))

@@ -108,10 +108,12 @@ def meter_row(meter, day, period):
     """What the page shows about one meter."""
     last = meter.last_reading()
     current = Reading.counting_for_period([meter], period).get(meter.id)
+    latest = Reading.submissions(meter, period).first()
     due = meter.verified_until
     return {
         "meter": meter, "kind": kind_label(meter), "unit": unit_of(meter), "last": last,
         "current": current, "expired": meter.verification_expired(day),
+        "declined": latest if latest is not None and latest.status == "declined" else None,
         "due_soon": due is not None and 0 <= (due - day).days <= VERIFICATION_WARNING_DAYS,
     }
 

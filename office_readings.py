@@ -8,7 +8,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from auth import client_ip
-from forms import OfficeReadingForm, reading_field_name, zone_label
+from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
 from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
 from office import accountant_required, get_hoa_or_404
 from readings import (
@@ -145,9 +145,41 @@ def enter(hoa_id, meter_id):
             else:
                 meter_error = message
     status = 400 if form.is_submitted() else 200
+    return render_meter_page(hoa, meter, form, meter_error, ReadingStatusForm()), status
+
+
+def render_meter_page(hoa, meter, form, meter_error, status_form):
     return render_template("meters/office_enter.html", hoa=hoa, meter=meter, form=form,
+                           status_form=status_form,
                            kind=kind_label(meter), unit=unit_of(meter), meter_error=meter_error,
                            field_name=reading_field_name, zone_label=zone_label,
                            source_labels=SOURCE_LABELS, status_labels=STATUS_LABELS,
-                           history=list(meter.readings.order_by(Reading.id.desc()).limit(12))), \
-        status
+                           history=list(meter.readings.order_by(Reading.id.desc()).limit(12)))
+
+
+@bp.route("/<int:hoa_id>/readings/<int:reading_id>/status", methods=["POST"])
+@accountant_required
+def decide(hoa_id, reading_id):
+    """Accept a flagged reading, or decline one with a reason the resident sees."""
+    hoa = get_hoa_or_404(hoa_id)
+    reading = (Reading.select(Reading, Meter, Account).join(Meter).join(Account)
+               .where(Reading.id == reading_id, Account.hoa == hoa).first())
+    if reading is None:
+        abort(404)
+    form = ReadingStatusForm()
+    if not form.validate_on_submit():
+        meter = reading.meter
+        entry = OfficeReadingForm.for_meters([meter], data={"period": reading.period
+                                                            .strftime("%Y-%m")})
+        return render_meter_page(hoa, meter, entry, None, form), 400
+    reading.status = form.decision.data
+    reading.reason = (form.reason.data or "").strip() if reading.status == "declined" else ""
+    reading.accountant = current_user.id
+    reading.save()
+    AuditEvent.record("reading_" + reading.status, client_ip(), hoa=hoa,
+                      accountant=current_user.id, account_number=reading.meter.account.number,
+                      detail=f"meter {reading.meter.serial} {reading.period:%Y-%m}")
+    flash(_("The reading is accepted.") if reading.status == "accepted"
+          else _("The reading is declined; the resident sees the reason."), "success")
+    return redirect(url_for("office_readings.enter", hoa_id=hoa.id, meter_id=reading.meter.id,
+                            period=reading.period.strftime("%Y-%m")))

@@ -220,13 +220,13 @@ def seed_demo_readings(day=None, months=13, seed=7):
                 period = add_months(last, -back)
                 if meter.commissioned_on and period < month_start(meter.commissioned_on):
                     continue
-                if meter.verification_expired(period):
+                stamp = datetime.combine(period.replace(day=20), time(19, 30))
+                if meter.verification_expired(stamp.date()):
                     break
                 for i in range(len(values)):
                     share = Decimal(1) if i == 0 else Decimal("0.45")
                     use = Decimal(str(rng.uniform(float(low), float(high)))) * share
                     values[i] = (values[i] + use).quantize(Decimal("0.001"))
-                stamp = datetime.combine(period.replace(day=min(20, 28)), time(19, 30))
                 Reading.create(meter=meter, period=period, source="import", status="accepted",
                                submitted_at=stamp, **dict(zip(("t1", "t2", "t3"), values)))
                 count += 1

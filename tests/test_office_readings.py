@@ -157,3 +157,54 @@ def test_unknown_export_format_is_404(meters, office, client):
 ])
 def test_safe_cell(text, cell):
     assert safe_cell(text) == cell
+
+
+def test_accountant_declines_with_reason_and_resident_sees_it(meters, office, client, demo):
+    with demo.app_context():
+        flagged = Reading.get(Reading.meter == meters["power"])
+    before = snapshot(demo)
+    r = client.post(f"/office/{office.id}/readings/{flagged.id}/status",
+                    data={"decision": "declined", "reason": "  "})
+    assert r.status_code == 400 and "Write why the reading is declined." in r.get_data(as_text=True)
+    r = client.post(f"/office/{office.id}/readings/{flagged.id}/status",
+                    data={"decision": "deleted", "reason": "x"})
+    assert r.status_code == 400 and "accept or to decline" in r.get_data(as_text=True)
+    assert snapshot(demo) == before
+    r = client.post(f"/office/{office.id}/readings/{flagged.id}/status",
+                    data={"decision": "declined", "reason": "Фото счётчика не совпадает"})
+    assert r.status_code == 302
+    with demo.app_context():
+        reading = Reading.get_by_id(flagged.id)
+        assert reading.status == "declined" and reading.reason == "Фото счётчика не совпадает"
+        meter = Meter.get_by_id(meters["power"])
+        assert Reading.counting_for_period([meter], date(2026, 3, 1)) == {}
+    html = client.get(f"/office/{office.id}/readings?period=2026-03").get_data(as_text=True)
+    assert "Readings received: 1 of 3 meters." in html
+    # the resident of 100002 sees why
+    from models import Resident
+    from conftest import ResidentActions, Outbox
+    resident_client = demo.test_client()
+    actions = ResidentActions(resident_client, Outbox(demo.config["MAIL_OUTBOX"]))
+    actions.register(account="100002", email="petrova@example.ru")
+    password = actions.outbox.password()
+    actions.activate()
+    actions.login(account="100002", password=password)
+    resident_client.post("/lang/en")
+    page = resident_client.get("/cabinet/meters").get_data(as_text=True)
+    assert "data-declined" in page and "Фото счётчика не совпадает" in page
+    # and accepting it again makes it count
+    r = client.post(f"/office/{office.id}/readings/{flagged.id}/status",
+                    data={"decision": "accepted"})
+    assert r.status_code == 302
+    with demo.app_context():
+        assert Reading.get_by_id(flagged.id).status == "accepted"
+
+
+def test_decision_on_other_hoa_reading_is_404(meters, office, client, demo):
+    with demo.app_context():
+        foreign = Reading.create(meter=meters["foreign"], period=date(2026, 3, 1), t1=1)
+    r = client.post(f"/office/{office.id}/readings/{foreign.id}/status",
+                    data={"decision": "declined", "reason": "x"})
+    assert r.status_code == 404
+    with demo.app_context():
+        assert Reading.get_by_id(foreign.id).status == "accepted"
