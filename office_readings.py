@@ -12,7 +12,8 @@ from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone
 from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
 from office import accountant_required, get_hoa_or_404
 from readings import (
-    SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, save_checks, today, unit_of,
+    SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
+    unit_of,
 )
 
 bp = Blueprint("office_readings", __name__, url_prefix="/office")
@@ -48,7 +49,7 @@ def index(hoa_id):
     rows = month_rows(hoa, period)
     return render_template("meters/office.html", hoa=hoa, period=period, rows=rows,
                            kind_label=kind_label, unit_of=unit_of, source_labels=SOURCE_LABELS,
-                           status_labels=STATUS_LABELS,
+                           status_labels=STATUS_LABELS, reason_text=reason_text,
                            received=sum(1 for _m, r in rows if r is not None))
 
 
@@ -154,7 +155,7 @@ def render_meter_page(hoa, meter, form, meter_error, status_form):
                            kind=kind_label(meter), unit=unit_of(meter), meter_error=meter_error,
                            field_name=reading_field_name, zone_label=zone_label,
                            source_labels=SOURCE_LABELS, status_labels=STATUS_LABELS,
-                           history=list(meter.readings.order_by(Reading.id.desc()).limit(12)))
+                           reason_text=reason_text, history=list(meter.readings.order_by(Reading.id.desc()).limit(12)))
 
 
 @bp.route("/<int:hoa_id>/readings/<int:reading_id>/status", methods=["POST"])

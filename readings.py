@@ -36,6 +36,10 @@ LARGE_FLOOR = {"cold_water": Decimal(20), "hot_water": Decimal(15), "electricity
 AVERAGE_MONTHS = 6
 REPLACED_REASON = "meter replaced or past its maximum"
 LARGE_REASON = "large consumption confirmed by the resident"
+REASON_LABELS = {
+    REPLACED_REASON: _l("the meter was replaced or went past its maximum"),
+    LARGE_REASON: _l("a large consumption confirmed by the resident"),
+}
 
 
 def today():
@@ -44,6 +48,11 @@ def today():
     if isinstance(fixed, str):
         fixed = date.fromisoformat(fixed)
     return fixed or date.today()
+
+
+def reason_text(reason):
+    """The reason of a reading as people read it; the export keeps the stored text."""
+    return REASON_LABELS.get(reason, reason)
 
 
 def kind_label(meter):

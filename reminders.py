@@ -74,7 +74,7 @@ def missing_readings(meters, period):
 
 SUBJECTS = {
     "window_open": lambda: _("Domkom: it is time to send your meter readings"),
-    "window_closing": lambda: _("Domkom: two days left to send your meter readings"),
+    "window_closing": lambda: _("Domkom: the meter readings window closes soon"),
     "verification": lambda: _("Domkom: your meter's verification falls due soon"),
 }
 

@@ -1,4 +1,5 @@
 """`flask --app app remind`: who gets which reminder, and never the same one twice."""
+import socket
 from datetime import date
 
 import pytest
@@ -92,3 +93,64 @@ def test_verification_reminder_within_30_days_once(setup, runner, outbox, demo):
 def test_bad_date_is_refused(setup, runner):
     result = runner.invoke(args=["remind", "--today", "15.03.2026"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+
+class Keep:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def app_mailing_to(tmp_path, port):
+    """The demo with an activated resident of 100001 and a meter, mailing through `port`."""
+    import demo as demo_data
+    from conftest import make_app
+    from models import Account, now
+    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False)
+    with app.app_context():
+        demo_data.load(echo=lambda *a: None)
+        resident = Resident(account=Account.get(Account.number == "100001"),
+                            email="resident@example.ru", activated_at=now())
+        resident.set_password("smtp-pass-1")
+        resident.save()
+        make_meter(serial="CW-1")
+    return app
+
+
+def test_reminder_through_a_real_smtp_server(tmp_path):
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+    handler, port = Keep(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = app_mailing_to(tmp_path, port)
+        runner = app.test_cli_runner()
+        assert "Reminders sent: 1" in remind(runner, "2026-03-15")
+        assert "Reminders sent: 0" in remind(runner, "2026-03-15")
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+    envelope = handler.messages[0]
+    assert envelope.rcpt_tos == ["resident@example.ru"]
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert "показания" in message["Subject"]  # Russian by default
+    assert "100001" in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_failed_mail_is_not_recorded(tmp_path):
+    app = app_mailing_to(tmp_path, free_port())  # nobody listens there
+    assert "Reminders sent: 0" in remind(app.test_cli_runner(), "2026-03-15")
+    with app.app_context():
+        assert ReminderSent.select().count() == 0
