@@ -23,7 +23,7 @@ LANGUAGES = ("ru", "en")
 OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
-    ("office.readings", _l("Meter readings")),
+    ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
@@ -141,7 +141,9 @@ def load_user(user_id):
 def register_blueprints(app):
     import auth
     import cabinet
+    import meters
     import office
+    import office_readings
     import office_receipts
     import pages
     import statements
@@ -151,6 +153,8 @@ def register_blueprints(app):
     app.register_blueprint(office.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(office_receipts.bp)
+    app.register_blueprint(meters.bp)
+    app.register_blueprint(office_readings.bp)
 
 
 def format_money(value, currency=True):
@@ -244,3 +248,7 @@ def register_commands(app):
             click.echo("Demo data already present.")
             return
         demo.load(echo=click.echo)
+        from models import Meter
+        if Meter.select().exists():
+            from readings import seed_demo_readings
+            click.echo(f"Demo readings: {seed_demo_readings()}")

@@ -307,6 +307,38 @@ class Meter(BaseModel):
     class Meta:
         indexes = ((("account", "serial"), False),)
 
+    @property
+    def zone_numbers(self):
+        return range(1, max(1, min(3, self.zones)) + 1)
+
+    def initial_values(self):
+        return tuple(getattr(self, f"initial_t{z}") or Decimal("0") for z in self.zone_numbers)
+
+    def verification_expired(self, day):
+        return self.verified_until is not None and self.verified_until < day
+
+    @classmethod
+    def of_account(cls, account, include_archived=False):
+        query = cls.select().where(cls.account == account)
+        if not include_archived:
+            query = query.where(cls.archived == False)  # noqa: E712 (peewee expression)
+        return query.order_by(cls.kind, cls.place, cls.serial, cls.id)
+
+    @classmethod
+    def of_hoa(cls, hoa):
+        return (cls.select(cls, Account).join(Account)
+                .where(Account.hoa == hoa, cls.archived == False)  # noqa: E712
+                .order_by(Account.number, cls.kind, cls.serial, cls.id))
+
+    def counting_readings(self, before=None):
+        """The reading that counts for each month (the latest submission, declined ones left
+        out), oldest month first."""
+        return Reading.counting(self, before=before)
+
+    def last_reading(self, before=None):
+        readings = self.counting_readings(before=before)
+        return readings[-1] if readings else None
+
 
 READING_SOURCES = ("resident", "accountant", "import")
 READING_STATUSES = ("accepted", "flagged", "declined")
@@ -329,6 +361,51 @@ class Reading(BaseModel):
 
     class Meta:
         indexes = ((("meter", "period"), False),)
+
+    @property
+    def values(self):
+        return tuple(getattr(self, f"t{z}") for z in self.meter.zone_numbers)
+
+    @classmethod
+    def counting(cls, meter, before=None):
+        """The counting reading of each month of one meter, oldest month first."""
+        query = cls.select().where(cls.meter == meter, cls.status != "declined")
+        if before is not None:
+            query = query.where(cls.period < before)
+        latest = {}
+        for reading in query.order_by(cls.period, cls.id):
+            reading.meter = meter
+            latest[reading.period] = reading
+        return list(latest.values())
+
+    @classmethod
+    def counting_for_period(cls, meters, period):
+        """{meter_id: the reading that counts for `period`} for many meters in one query."""
+        latest = {}
+        query = (cls.select().where(cls.meter << [m.id for m in meters], cls.period == period,
+                                    cls.status != "declined").order_by(cls.id))
+        for reading in query:
+            latest[reading.meter_id] = reading
+        return latest
+
+    @classmethod
+    def submissions(cls, meter, period):
+        return (cls.select().where(cls.meter == meter, cls.period == period)
+                .order_by(cls.id.desc()))
+
+
+REMINDER_KINDS = ("window_open", "window_closing", "verification")
+
+
+class ReminderSent(BaseModel):
+    """A reminder mailed to a resident; the unique index keeps it from going out twice."""
+    resident = ForeignKeyField(Resident, backref="reminders", on_delete="CASCADE")
+    kind = CharField()
+    period = DateField()  # the readings month, or the verification due date
+    sent_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("resident", "kind", "period"), True),)
 
 
 # --- the office's records --------------------------------------------------------------------
@@ -367,7 +444,7 @@ class Setting(BaseModel):
 
 
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ImportLog, AuditEvent, Setting]
+          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting]
 
 
 def create_tables():
