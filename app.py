@@ -27,7 +27,7 @@ OFFICE_MENU = [
     ("office.receipts", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
-    ("office.audit", _l("Security log")),
+    ("office_audit.audit", _l("Security log")),
 ]
 
 DEFAULTS = {
@@ -139,6 +139,7 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
+    import audit
     import auth
     import cabinet
     import office
@@ -147,6 +148,7 @@ def register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(audit.bp)
 
 
 def format_money(value, currency=True):

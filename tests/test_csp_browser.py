@@ -8,7 +8,7 @@ PUBLIC_PAGES = ["/", "/register", "/login", "/forgot", "/help", "/privacy", "/of
                 "/no-such-page"]
 # other areas add their resident and office pages here ({hoa} is the accountant's HOA id)
 RESIDENT_PAGES = ["/cabinet", "/cabinet/profile", "/cabinet/password"]
-OFFICE_PAGES = ["/office", "/office/{hoa}"]
+OFFICE_PAGES = ["/office", "/office/{hoa}", "/office/{hoa}/audit"]
 
 
 @pytest.fixture
