@@ -142,6 +142,7 @@ def register_blueprints(app):
     import audit
     import auth
     import cabinet
+    import mailqueue
     import office
     import pages
     app.register_blueprint(pages.bp)
@@ -149,6 +150,7 @@ def register_blueprints(app):
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(mailqueue.bp)
 
 
 def format_money(value, currency=True):

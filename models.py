@@ -366,8 +366,23 @@ class Setting(BaseModel):
     value = TextField(default="")
 
 
+# --- trust: mail that could not be sent yet ---------------------------------------------------
+
+class OutgoingMail(BaseModel):
+    """An e-mail the SMTP server refused or could not take; `flask send-queued` retries it."""
+    to = CharField()
+    subject = CharField()
+    text = TextField()
+    html = TextField(default="")
+    created_at = DateTimeField(default=now)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField(default=now, index=True)
+    sent_at = DateTimeField(null=True)
+
+
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ImportLog, AuditEvent, Setting]
+          Payment, Meter, Reading, ImportLog, AuditEvent, Setting, OutgoingMail]
 
 
 def create_tables():
