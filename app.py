@@ -10,6 +10,7 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import migrate
 import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
@@ -78,6 +79,8 @@ def create_app(test_config=None):
 
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
+    with app.app_context():
+        migrate.upgrade()
     init_extensions(app)
     security.init_app(app)
     register_blueprints(app)
@@ -142,6 +145,7 @@ def register_blueprints(app):
     import audit
     import auth
     import cabinet
+    import backup
     import mailqueue
     import office
     import pages
@@ -151,6 +155,8 @@ def register_blueprints(app):
     app.register_blueprint(office.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(mailqueue.bp)
+    app.register_blueprint(migrate.bp)
+    app.register_blueprint(backup.bp)
 
 
 def format_money(value, currency=True):

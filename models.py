@@ -355,6 +355,9 @@ class AuditEvent(BaseModel):
     ip = CharField(default="")
     detail = TextField(default="")
 
+    class Meta:
+        indexes = ((("hoa", "at"), False),)  # each HOA's log, newest first (schema version 2)
+
     @classmethod
     def record(cls, event, ip="", **fields):
         return cls.create(event=event, ip=ip or "", **fields)
@@ -386,8 +389,13 @@ MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, Mon
 
 
 def create_tables():
+    import migrate
     with db.atomic():
+        fresh = not db.get_tables()
         db.create_tables(MODELS, safe=True)
+        if fresh:
+            migrate.stamp_latest()
+    migrate.upgrade()  # an older database given to init-db is upgraded, not half-created
 
 
 # --- small date helpers shared by every area -------------------------------------------------
