@@ -10,6 +10,7 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import migrate
 import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
@@ -27,7 +28,7 @@ OFFICE_MENU = [
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
-    ("office.audit", _l("Security log")),
+    ("office_audit.audit", _l("Security log")),
 ]
 
 DEFAULTS = {
@@ -78,6 +79,8 @@ def create_app(test_config=None):
 
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
+    with app.app_context():
+        migrate.upgrade()
     init_extensions(app)
     security.init_app(app)
     register_blueprints(app)
@@ -139,8 +142,11 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
+    import audit
     import auth
+    import backup
     import cabinet
+    import mailqueue
     import meters
     import office
     import office_readings
@@ -155,6 +161,10 @@ def register_blueprints(app):
     app.register_blueprint(office_receipts.bp)
     app.register_blueprint(meters.bp)
     app.register_blueprint(office_readings.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(mailqueue.bp)
+    app.register_blueprint(migrate.bp)
+    app.register_blueprint(backup.bp)
 
 
 def format_money(value, currency=True):

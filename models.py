@@ -432,6 +432,9 @@ class AuditEvent(BaseModel):
     ip = CharField(default="")
     detail = TextField(default="")
 
+    class Meta:
+        indexes = ((("hoa", "at"), False),)  # each HOA's log, newest first (schema version 2)
+
     @classmethod
     def record(cls, event, ip="", **fields):
         return cls.create(event=event, ip=ip or "", **fields)
@@ -443,13 +446,33 @@ class Setting(BaseModel):
     value = TextField(default="")
 
 
+# --- trust: mail that could not be sent yet ---------------------------------------------------
+
+class OutgoingMail(BaseModel):
+    """An e-mail the SMTP server refused or could not take; `flask send-queued` retries it."""
+    to = CharField()
+    subject = CharField()
+    text = TextField()
+    html = TextField(default="")
+    created_at = DateTimeField(default=now)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField(default=now, index=True)
+    sent_at = DateTimeField(null=True)
+
+
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting]
+          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
 
 
 def create_tables():
+    import migrate
     with db.atomic():
+        fresh = not db.get_tables()
         db.create_tables(MODELS, safe=True)
+        if fresh:
+            migrate.stamp_latest()
+    migrate.upgrade()  # an older database given to init-db is upgraded, not half-created
 
 
 # --- small date helpers shared by every area -------------------------------------------------
