@@ -54,6 +54,7 @@ DEFAULTS = {
     "HTTPS": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
 }
 
 
@@ -73,6 +74,9 @@ def create_app(test_config=None):
                                                          if "://" not in app.config["DATABASE"]
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     open_database(app.config["DATABASE"])
     init_extensions(app)
