@@ -130,7 +130,8 @@ def load_user(user_id):
     try:
         kind, pk, salt = user_id.split(":")
         model = {"r": Resident, "a": Accountant}[kind]
-        user = model.get_or_none(model.id == int(pk))
+        query = Resident.with_account() if kind == "r" else Accountant.select()
+        user = query.where(model.id == int(pk)).first()
     except (ValueError, KeyError):
         return None
     if user is None or not secrets.compare_digest(user.session_salt, salt):

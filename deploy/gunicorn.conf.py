@@ -18,9 +18,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # a large import upload c
 graceful_timeout = 30
 keepalive = 5
 
-# Restart a worker now and then so that a slow leak can never grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Restart a worker now and then so that a slow leak can never grow without bound (a fresh
+# worker compiles its templates again, so not too often; 0 turns it off).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
 
 # Load the code once in the master and fork: the workers share its memory pages.
 # No database connection is opened at import time, so forking is safe.
@@ -32,7 +33,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Only nginx on this machine may set X-Forwarded-*; see DOMKOM_PROXY_FIX for the app's side.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")  # "-" goes to the journal
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "-" goes to the journal
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 proc_name = "domkom"
