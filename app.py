@@ -57,6 +57,7 @@ DEFAULTS = {
     "HTTPS": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
 }
 
 
@@ -76,6 +77,9 @@ def create_app(test_config=None):
                                                          if "://" not in app.config["DATABASE"]
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
@@ -133,7 +137,8 @@ def load_user(user_id):
     try:
         kind, pk, salt = user_id.split(":")
         model = {"r": Resident, "a": Accountant}[kind]
-        user = model.get_or_none(model.id == int(pk))
+        query = Resident.with_account() if kind == "r" else Accountant.select()
+        user = query.where(model.id == int(pk)).first()
     except (ValueError, KeyError):
         return None
     if user is None or not secrets.compare_digest(user.session_salt, salt):

