@@ -417,3 +417,21 @@ def test_no_files_chosen(office, client, demo):
     assert response.status_code == 400
     assert "Выберите один или несколько файлов." in text(response)
     assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize("written, value", [
+    ("1 234,56", "1234.56"), ("1\u00a0234,56", "1234.56"), ("1\u202f234,56", "1234.56"),
+    ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("-12,5", "-12.5"), ("\u221212,5", "-12.5"),
+    ("1 234 ₽", "1234"), ("0", "0"), (1234.5, "1234.5"), (7, "7"),
+])
+def test_numbers_the_way_billing_programs_write_them(written, value):
+    import importer
+    assert importer.to_decimal(written) == Decimal(value)
+
+
+@pytest.mark.parametrize("written", ["1.2.3", "12,3,4", "abc", "1e5", "NaN", "--1", ""])
+def test_not_numbers(app, written):
+    import importer
+    with app.test_request_context():
+        with pytest.raises(importer.Bad):
+            importer.to_decimal(written)
