@@ -302,6 +302,8 @@ ALIASES = {kind: {header_key(alias): column for column in columns
                   for alias in column.aliases.split("|")}
            for kind, columns in KINDS.items()}
 SKIPPED_ROWS = {"итого", "всего", "total"}
+ACCOUNT_BLANKS = {"address": "", "apartment": "", "owner": "", "area": 0, "residents": 0,
+                  "email_on_file": "", "registration_code": ""}
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -358,6 +360,7 @@ def read_xlsx(data):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong size into the file
         return [(number, list(row)) for number, row in
                 enumerate(sheet.iter_rows(values_only=True), start=1)
                 if not all(blank(cell) for cell in row)]
@@ -685,13 +688,14 @@ class Batch:
                     "There is a reading for zone %(zone)s, but the meter has %(zones)s.",
                     zone=extra[0], zones=zones))
                 continue
-            self.meters[(number, v["serial"])] = dict(
+            values = dict(
                 kind=v["kind"], unit=METER_UNITS[v["kind"]], serial=v["serial"],
                 place=v["place"] or "", zones=zones, verified_until=v["verified_until"],
                 commissioned_on=v["commissioned_on"],
                 initial_t1=readings[0] or 0,
                 initial_t2=(readings[1] or 0) if zones >= 2 else None,
                 initial_t3=(readings[2] or 0) if zones >= 3 else None)
+            self.meters[(number, v["serial"])] = (values, meter_columns(parsed.titles))
 
     # --- the preview -------------------------------------------------------------------------
 
@@ -726,7 +730,7 @@ class Batch:
             total["replaces"] = Payment.select().where(Payment.period == month,
                                                        Payment.account.in_(hoa_accounts)).count()
         meter_kinds = defaultdict(int)
-        for meter in self.meters.values():
+        for meter, _columns in self.meters.values():
             meter_kinds[meter["kind"]] += 1
         return dict(
             files=[dict(name=f.name, kind=f.kind, rows=len(f.rows), sha256=f.sha256)
@@ -771,16 +775,15 @@ class Batch:
                 "meters": len(self.meters)}
 
     def save_accounts(self):
+        """Columns the file has are written; the others keep their values (or defaults)."""
         new_rows = []
         for number, (values, parsed) in self.accounts.items():
-            fields = {name: values[name] for name in parsed.titles if name != "number"}
-            fields = {k: ("" if v is None and k not in ("area", "residents") else v)
-                      for k, v in fields.items()}
-            fields = {k: (0 if v is None else v) for k, v in fields.items()}
+            fields = {name: ACCOUNT_BLANKS[name] if values[name] is None else values[name]
+                      for name in parsed.titles if name != "number"}
             if number in self.known:
                 Account.update(**fields).where(Account.id == self.known[number]).execute()
             else:
-                new_rows.append(dict(fields, number=number, hoa=self.hoa.id))
+                new_rows.append(dict(ACCOUNT_BLANKS, **fields, number=number, hoa=self.hoa.id))
         for start in range(0, len(new_rows), 500):
             Account.insert_many(new_rows[start:start + 500]).execute()
 
@@ -815,12 +818,21 @@ class Batch:
             return
         existing = {(a, s): pk for pk, a, s in Meter.select(Meter.id, Meter.account, Meter.serial)
                     .where(Meter.account.in_(hoa_accounts)).tuples()}
-        for (number, serial), values in self.meters.items():
+        for (number, serial), (values, columns) in self.meters.items():
             pk = existing.get((ids[number], serial))
             if pk:
-                Meter.update(**values).where(Meter.id == pk).execute()
+                Meter.update(**{k: v for k, v in values.items() if k in columns}) \
+                    .where(Meter.id == pk).execute()
             else:
                 Meter.create(account=ids[number], **values)
+
+
+def meter_columns(titles):
+    """The meter fields a file sets: those it has columns for (zones go with the readings)."""
+    columns = {"kind", "unit", "serial"} | set(titles)
+    if columns & {"zones", "initial_t1", "initial_t2", "initial_t3"}:
+        columns |= {"zones", "initial_t2", "initial_t3"}
+    return columns
 
 
 def insert_rows(model, fields, rows):

@@ -243,6 +243,9 @@ def test_meters_are_updated_by_serial(office, client, demo):
     with demo.app_context():
         again = Meter.get(Meter.serial == serial)
         assert again.id == meter.id and again.verified_until == date(2032, 12, 31)
+        # columns the file does not have keep their values
+        assert (again.place, again.zones, again.initial_t1, again.commissioned_on) == (
+            meter.place, meter.zones, meter.initial_t1, meter.commissioned_on)
 
 
 # --- replacing a month -----------------------------------------------------------------------
