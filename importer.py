@@ -884,8 +884,11 @@ STASH_HOURS = 12
 
 
 def stash_folder():
-    folder = current_app.config.get("IMPORT_DIR") or \
-        os.path.join(tempfile.gettempdir(), "domkom-import")
+    """IMPORT_DIR, or 'imports' next to the SQLite file, or a folder in the system's temp."""
+    database = current_app.config["DATABASE"]
+    folder = current_app.config.get("IMPORT_DIR") or (
+        os.path.join(tempfile.gettempdir(), "domkom-import") if "://" in database
+        else os.path.join(os.path.dirname(os.path.abspath(database)), "imports"))
     os.makedirs(folder, mode=0o700, exist_ok=True)
     return folder
 

@@ -86,7 +86,6 @@ def test_an_upload_is_confirmed_once_and_its_files_are_removed(office, client, d
     preview(client, office)
     with client.session_transaction() as session:
         token = session["import"]["token"]
-    folder = os.path.join(demo.config.get("IMPORT_DIR") or "", token)
     import importer
     with demo.app_context():
         assert importer.unstash(token) == [("charges.csv", CHARGES)]
