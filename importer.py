@@ -388,16 +388,31 @@ def read_csv(data):
     head = [line for line in text.splitlines()[:10] if line.strip()]
     counts = {d: sum(line.count(d) for line in head) for d in (";", "\t", ",")}
     delimiter = max(counts, key=lambda d: counts[d])  # ties go to ';', then tab
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, start = [], 1
     try:
-        for cells in reader:
-            if "".join(cells).strip():
-                rows.append((start, cells))
-            start = reader.line_num + 1
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        if len(records) == physical_lines(text):  # no quoted line breaks: row n is line n
+            numbered = enumerate(records, start=1)
+        else:
+            numbered = numbered_records(text, delimiter)
     except csv.Error:
         raise FileProblem(not_a_table()) from None
-    return rows
+    return [(n, cells) for n, cells in numbered
+            if cells and (cells[0].strip() or "".join(cells).strip())]
+
+
+def physical_lines(text):
+    """Lines as the csv module ends them: at \\n, \\r or \\r\\n."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (0 if not text or text.endswith(("\n", "\r")) else 1)
+
+
+def numbered_records(text, delimiter):
+    """Records with the line each starts on, when quoted cells hold line breaks."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    for cells in reader:
+        yield start, cells
+        start = reader.line_num + 1
 
 
 def blank(cell):
@@ -619,14 +634,19 @@ class Batch:
     def take_charges(self, parsed, seen):
         has_balance = "opening_balance" in parsed.titles or "penalty" in parsed.titles
         zero = Decimal("0.00")
+        known = self.known  # the loop below runs for every charge row: keep it lean
         for row, (month, number, service, unit, volume, tariff, amount, recalculation, benefit,
                   opening, penalty, to_pay) in parsed.rows:
-            message = self.foreign(number)
-            if message:
-                self.problem(parsed, row, "account", message)
+            if number not in known:
+                message = self.foreign(number)
+                if message:
+                    self.problem(parsed, row, "account", message)
+                    continue
+            key = ("charges", month, number, service.lower())
+            if key in seen:
+                self.duplicate(seen, key, parsed, row)
                 continue
-            if self.duplicate(seen, ("charges", month, number, service.lower()), parsed, row):
-                continue
+            seen[key] = (parsed.name, row)
             recalculation, benefit = recalculation or zero, benefit or zero
             if to_pay is not None and to_pay != amount + recalculation - benefit:
                 self.problem(parsed, row, "to_pay", _(
@@ -762,8 +782,12 @@ class Batch:
         return self.totals()
 
     def counts(self, parsed):
-        months = {v["period"] or v["paid_on"].replace(day=1) for _r, v in self.records(parsed)} \
-            if parsed.kind in ("charges", "payments") else ()
+        """Rows and months of one file, for its import log entry."""
+        months = set()
+        if parsed.kind in ("charges", "payments"):
+            names = [column.name for column in KINDS[parsed.kind]]
+            at, paid = names.index("period"), names.index("paid_on") if "paid_on" in names else 0
+            months = {v[at] or v[paid].replace(day=1) for _r, v in parsed.rows}
         return {"rows": len(parsed.rows), "periods": sorted(str(m)[:7] for m in months)}
 
     def totals(self):

@@ -438,3 +438,13 @@ def test_not_numbers(app, written):
     with app.test_request_context():
         with pytest.raises(importer.Bad):
             importer.to_decimal(written)
+
+
+def test_row_numbers_count_lines_of_quoted_cells(office, client, demo):
+    content = ('Лицевой счёт;Адрес;Собственник\r\n100001;"ул. Солнечная,\r\nд. 12";Иванов\r\n'
+               '100002;ул. Солнечная, 12;Петрова\r\n\r\n100003;ул. Солнечная, 12;\r\n'
+               '100004;ул. Солнечная, 12;Сидоров;лишнее\r\nабв;ул. Солнечная, 12;X\r\n').encode()
+    response = bad(client, office, demo, ("accounts.csv", content))
+    assert ("accounts.csv", "8", "Лицевой счёт",
+            "«абв» — не номер лицевого счёта: в нём должно быть от 4 до 20 цифр.") \
+        in problems(response)
