@@ -508,11 +508,11 @@ def parse_rows(parsed, mapping, body, problems):
              for _n, cells in body]
     numbers = [number for number, _c in body]
     by_index = list(zip(*table))
-    dropped = set()
     first = by_index[mapping[0][0]]
     totals = {c for c in set(first) if c.__class__ is str and header_key(c) in SKIPPED_ROWS}
-    if totals:  # the «Итого» line at the bottom of an export
-        dropped.update(i for i, cell in enumerate(first) if cell in totals)
+    # the «Итого» line at the bottom of an export is skipped
+    skipped = {i for i, cell in enumerate(first) if cell in totals} if totals else set()
+    dropped = set(skipped)
     columns = {}
     for index, column in mapping:
         cells = by_index[index]
@@ -520,7 +520,7 @@ def parse_rows(parsed, mapping, body, problems):
         bad = {cell for cell, value in memo.items()
                if value.__class__ is Bad or (value is None and column.required)}
         if bad:
-            for i in [i for i, cell in enumerate(cells) if cell in bad and i not in dropped]:
+            for i in [i for i, cell in enumerate(cells) if cell in bad and i not in skipped]:
                 value = memo[cells[i]]
                 message = str(value) if value is not None else _("The value is required.")
                 problems.append(Problem(parsed.name, numbers[i], parsed.titles[column.name],

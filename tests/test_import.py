@@ -72,7 +72,8 @@ def problems(response):
     html = response.get_data(as_text=True)
     table = re.search(r'<table[^>]*id="problems".*?</table>', html, re.S)
     assert table, "no table of errors on the page"
-    rows = re.findall(r"<tr><td>(.*?)</td><td[^>]*>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>",
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>"
+                      r"<td[^>]*>(.*?)</td></tr>",
                       table.group(0))
     return [tuple(cell.replace("&#34;", '"').replace("&#39;", "'") for cell in row)
             for row in rows]
@@ -448,3 +449,9 @@ def test_row_numbers_count_lines_of_quoted_cells(office, client, demo):
     assert ("accounts.csv", "8", "Лицевой счёт",
             "«абв» — не номер лицевого счёта: в нём должно быть от 4 до 20 цифр.") \
         in problems(response)
+
+
+def test_every_error_of_a_row_is_reported(office, client, demo):
+    response = bad(client, office, demo, ("charges.csv", (CHARGES_HEADER + CHARGE.replace(
+        "12.2026", "15.12.2026").replace("120,50", "abc")).encode()))
+    assert [(p[1], p[2]) for p in problems(response)] == [("2", "Период"), ("2", "Начислено")]
