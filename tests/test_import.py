@@ -455,3 +455,11 @@ def test_every_error_of_a_row_is_reported(office, client, demo):
     response = bad(client, office, demo, ("charges.csv", (CHARGES_HEADER + CHARGE.replace(
         "12.2026", "15.12.2026").replace("120,50", "abc")).encode()))
     assert [(p[1], p[2]) for p in problems(response)] == [("2", "Период"), ("2", "Начислено")]
+
+
+def test_the_form_sent_without_choosing_a_file(office, client, demo):
+    before = snapshot(demo)
+    response = upload(client, office, ("", b""))
+    assert response.status_code == 400
+    assert "Выберите один или несколько файлов." in text(response)
+    assert snapshot(demo) == before and logs(demo) == (4, 1)
