@@ -238,7 +238,8 @@ class Column:
         return self.aliases.split("|")[0]
 
 
-ACCOUNT = "Лицевой счёт|лицевой счет|л/с|лс|номер л/с|№ л/с|номер лицевого счета|счет|account|account number"
+ACCOUNT = ("Лицевой счёт|лицевой счет|л/с|лс|номер л/с|№ л/с|номер лицевого счета|счет|account|"
+           "account number")
 KINDS = {
     "accounts": [
         Column("number", account_number, ACCOUNT, True),
@@ -694,7 +695,8 @@ class Batch:
             if self.duplicate(seen, ("meters", number, v["serial"]), parsed, row):
                 continue
             readings = [v["initial_t1"], v["initial_t2"], v["initial_t3"]]
-            zones = v["zones"] or max([1] + [i + 1 for i, r in enumerate(readings) if r is not None])
+            given = [i + 1 for i, r in enumerate(readings) if r is not None]
+            zones = v["zones"] or max([1] + given)
             if not 1 <= zones <= 3:
                 self.problem(parsed, row, "zones", _("A meter has 1, 2 or 3 tariff zones."))
                 continue
