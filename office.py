@@ -19,6 +19,7 @@ from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
 )
+from throttle import office_login_limits
 
 bp = Blueprint("office", __name__, url_prefix="/office", cli_group=None)
 
@@ -43,6 +44,7 @@ def get_hoa_or_404(hoa_id):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@office_login_limits
 def login():
     form = OfficeLoginForm()
     if not form.validate_on_submit():
