@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, EmailField, IntegerField, MultipleFileField, PasswordField,
-    SelectField, StringField, TextAreaField,
+    SelectChoice, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
     DataRequired, Email, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
@@ -190,9 +190,9 @@ class HoaSettingsForm(FlaskForm):
     window_end_day = day_of_month_field(_l("Readings window closes on day"))
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
-        ("none", _l("Account number only")),
-        ("code", _l("Registration code from the receipt")),
-        ("email", _l("E-mail loaded by the accountant"))])
+        SelectChoice("none", _l("Account number only")),
+        SelectChoice("code", _l("Registration code from the receipt")),
+        SelectChoice("email", _l("E-mail loaded by the accountant"))])
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):
