@@ -31,5 +31,13 @@ test-pg: install
 	  url=$$(.ci/pg start "$$dir" 55433) && \
 	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q $(PYTEST_ARGS); fi
 
+# `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
+# `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
+DB ?= sqlite
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py --db $(DB) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data/outbox

@@ -10,6 +10,7 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import migrate
 import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
@@ -23,11 +24,11 @@ LANGUAGES = ("ru", "en")
 OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
-    ("office.readings", _l("Meter readings")),
+    ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
-    ("office.audit", _l("Security log")),
+    ("office_audit.audit", _l("Security log")),
 ]
 
 DEFAULTS = {
@@ -56,6 +57,7 @@ DEFAULTS = {
     "HTTPS": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
 }
 
 
@@ -75,9 +77,14 @@ def create_app(test_config=None):
                                                          if "://" not in app.config["DATABASE"]
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
+    with app.app_context():
+        migrate.upgrade()
     init_extensions(app)
     security.init_app(app)
     register_blueprints(app)
@@ -130,7 +137,8 @@ def load_user(user_id):
     try:
         kind, pk, salt = user_id.split(":")
         model = {"r": Resident, "a": Accountant}[kind]
-        user = model.get_or_none(model.id == int(pk))
+        query = Resident.with_account() if kind == "r" else Accountant.select()
+        user = query.where(model.id == int(pk)).first()
     except (ValueError, KeyError):
         return None
     if user is None or not secrets.compare_digest(user.session_salt, salt):
@@ -139,9 +147,14 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
+    import audit
     import auth
+    import backup
     import cabinet
+    import mailqueue
+    import meters
     import office
+    import office_readings
     import office_receipts
     import pages
     import statements
@@ -151,6 +164,12 @@ def register_blueprints(app):
     app.register_blueprint(office.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(office_receipts.bp)
+    app.register_blueprint(meters.bp)
+    app.register_blueprint(office_readings.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(mailqueue.bp)
+    app.register_blueprint(migrate.bp)
+    app.register_blueprint(backup.bp)
 
 
 def format_money(value, currency=True):
@@ -244,3 +263,7 @@ def register_commands(app):
             click.echo("Demo data already present.")
             return
         demo.load(echo=click.echo)
+        from models import Meter
+        if Meter.select().exists():
+            from readings import seed_demo_readings
+            click.echo(f"Demo readings: {seed_demo_readings()}")

@@ -201,3 +201,100 @@ class HoaSettingsForm(FlaskForm):
     def validate_window_end_day(self, field):
         if field.data and self.window_start_day.data and field.data < self.window_start_day.data:
             raise ValidationError(_l("The window cannot close before it opens."))
+# --- meter readings --------------------------------------------------------------------------
+
+READING_TEXT = re.compile(r"(\d+)(?:[.,](\d+))?")
+
+
+def parse_reading(text):
+    """'123,45' or '123.45' -> Decimal('123.45'); '' -> None; anything else raises ValueError
+    carrying the message for the resident."""
+    from decimal import Decimal
+    text = re.sub(r"[\s\u00a0]", "", text or "")
+    if not text:
+        return None
+    if text[0] in "-\u2212" and READING_TEXT.fullmatch(text[1:]):
+        raise ValueError(_l("A reading cannot be negative."))
+    found = READING_TEXT.fullmatch(text)
+    if not found:
+        raise ValueError(_l("Enter digits only, with a decimal comma or point, e.g. 123,456."))
+    if found.group(2) and len(found.group(2)) > 3:
+        raise ValueError(_l("At most 3 digits after the decimal comma."))
+    if len(found.group(1).lstrip("0")) > 10:
+        raise ValueError(_l("The number is too large for a meter reading."))
+    return Decimal(text.replace(",", "."))
+
+
+class ReadingField(StringField):
+    """A reading as typed; `data` becomes a Decimal (or None when left empty) once validated."""
+    text = ""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.text = (self.data or "")[:40]
+        self.data = None
+
+    def pre_validate(self, form):
+        try:
+            self.data = parse_reading(self.text)
+        except ValueError as exc:
+            raise StopValidation(str(exc.args[0])) from None
+
+    def _value(self):
+        return self.text
+
+
+ZONE_LABELS = {1: _l("T1 (day)"), 2: _l("T2 (night)"), 3: _l("T3 (peak)")}
+
+
+def reading_field_name(meter_id, zone):
+    return f"m{meter_id}_t{zone}"
+
+
+def zone_label(meter, zone):
+    return ZONE_LABELS[zone] if meter.zones > 1 else _l("This month's reading")
+
+
+class ReadingsForm(FlaskForm):
+    """This month's readings for the meters of one account: m<id>_t<zone> per tariff zone,
+    m<id>_replaced and m<id>_confirm per meter."""
+
+    @classmethod
+    def for_meters(cls, meters, **kwargs):
+        class Form(cls):
+            pass
+        for meter in meters:
+            for zone in meter.zone_numbers:
+                setattr(Form, reading_field_name(meter.id, zone),
+                        ReadingField(zone_label(meter, zone), render_kw={"inputmode": "decimal",
+                                                                         "autocomplete": "off"}))
+            setattr(Form, f"m{meter.id}_replaced",
+                    BooleanField(_l("The meter was replaced or went past its maximum")))
+            setattr(Form, f"m{meter.id}_confirm", BooleanField(_l("Yes, this reading is right")))
+        return Form(**kwargs)
+
+
+class OfficeReadingForm(ReadingsForm):
+    """A reading an accountant enters on a resident's behalf."""
+    period = StringField(_l("Month (YYYY-MM)"), validators=[
+        DataRequired(_l("Enter the month, e.g. 2026-03."))])
+
+    def validate_period(self, field):
+        from models import parse_period
+        if parse_period((field.data or "").strip()) is None:
+            raise ValidationError(_l("Enter the month as year-month, e.g. 2026-03."))
+
+
+class ReadingStatusForm(FlaskForm):
+    """The accountant's decision on a reading: accept it, or decline it with a reason."""
+    decision = StringField()
+    reason = StringField(_l("Reason (shown to the resident)"), validators=[
+        Length(max=200, message=_l("The reason must be at most 200 characters."))])
+
+    def validate_decision(self, field):
+        if field.data not in ("accepted", "declined"):
+            raise ValidationError(_l("Choose to accept or to decline the reading."))
+
+    def validate_reason(self, field):
+        if self.decision.data == "declined" and not (field.data or "").strip():
+            raise ValidationError(_l("Write why the reading is declined."))

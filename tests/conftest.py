@@ -244,3 +244,42 @@ def snapshot(app):
             return {model.__name__: sorted(tuple(row.values()) for row in model.select().dicts())
                     for model in MODELS if model.__name__ != "AuditEvent"}
     return take
+class SmtpCollector:
+    """An aiosmtpd handler on 127.0.0.1 keeping what it receives; set `reply` (e.g.
+    "451 4.3.0 Try later") to make it refuse, stop() to make it unreachable."""
+
+    def __init__(self, port):
+        self.port, self.reply, self.controller = port, None, None
+        self.envelopes, self.messages = [], []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpCollector(free_port())
+    server.start()
+    yield server
+    server.stop()
