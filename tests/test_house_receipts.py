@@ -3,17 +3,10 @@ import re
 from datetime import date
 
 import pytest
-from factories import OCT, SERVICES_TOTAL, add_month, make_house
+from factories import OCT, SERVICES_TOTAL, add_month
 from test_receipts import pdf_pages_text, qr_fields, qr_payloads
 
 from models import Account, Charge, Hoa, MonthBalance, Payment
-
-
-@pytest.fixture
-def demo(app):
-    """Overrides the demo (its own 14 months would mix with these figures): the same HOAs and
-    accounts without money data."""
-    return make_house(app)
 
 
 @pytest.fixture

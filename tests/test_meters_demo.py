@@ -27,7 +27,9 @@ def test_demo_meters_get_a_year_of_readings(demo, client):
         assert Reading.select().count() == count
 
 
-def test_demo_command_without_meters(runner):
+def test_demo_command_gives_the_meters_a_history(runner, app):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "Demo readings" not in result.output
+    assert "Demo readings: " in result.output
+    with app.app_context():
+        assert Reading.select().count() > 0

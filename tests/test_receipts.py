@@ -7,7 +7,7 @@ from decimal import Decimal
 import pypdfium2
 import pytest
 import zxingcpp
-from factories import OCT, add_month, load_statements, login_as, make_house
+from factories import OCT, add_month, load_statements, login_as
 from pypdf import PdfReader
 
 from models import Account, Hoa
@@ -20,13 +20,6 @@ EXPECTED_A = {
     "Purpose": "Оплата ЖКУ за октябрь 2026, л/с 100001", "PaymPeriod": "102026",
     "Sum": "511248",
 }
-
-
-@pytest.fixture
-def demo(app):
-    """Overrides the demo (its own 14 months would mix with these figures): the same HOAs and
-    accounts without money data."""
-    return make_house(app)
 
 
 def pdf_pages_text(data):

@@ -2,16 +2,9 @@
 import re
 
 import pytest
-from factories import load_statements, login_as, make_house
+from factories import load_statements, login_as
 
 from models import Account, Charge, MonthBalance, Payment
-
-
-@pytest.fixture
-def demo(app):
-    """Overrides the demo (its own 14 months would mix with these figures): the same HOAs and
-    accounts without money data."""
-    return make_house(app)
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
 """A resident in a real browser: the statement, one month, the receipt download."""
-from factories import load_statements, make_house
+import demo as demo_data
+from factories import load_statements
 
 from models import Account, Resident, now
 
 
 def test_resident_reads_statement_and_downloads_receipt(live_server, page, tmp_path):
-    make_house(live_server.app)
-    load_statements(live_server.app)
     with live_server.app.app_context():
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
+        load_statements(live_server.app)
         resident = Resident(account=Account.get(Account.number == "100001"),
                             email="anna@example.ru", activated_at=now())
         resident.set_password("browser-pass-1")
