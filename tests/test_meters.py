@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from factories_meters import TODAY, add_reading, make_meter, standard_meters
+from factories_meters import TODAY, add_reading, standard_meters
 from models import Hoa, Meter, Reading
 
 
