@@ -1,9 +1,10 @@
-# Domkom: `make run` serves the demo on 127.0.0.1:5000, `make test` runs every test.
+# Domkom: `make run` serves the demo on 127.0.0.1:5000, `make test` runs every test (SQLite),
+# `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test translations install bench clean
+.PHONY: run test test-pg translations install bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,7 +15,7 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations
+	$(VENV)/bin/pybabel -q compile --use-fuzzy -d translations
 
 run: install
 	$(FLASK) init-db
@@ -23,6 +24,20 @@ run: install
 
 test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-pg: install
+	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PY) -m pytest -q $(PYTEST_ARGS); else \
+	  dir=$$(mktemp -d /tmp/domkom-pg.XXXXXX); trap '.ci/pg stop '"$$dir" EXIT; \
+	  url=$$(.ci/pg start "$$dir" 55433) && \
+	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q $(PYTEST_ARGS); fi
+
+# `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
+# `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
+DB ?= sqlite
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py --db $(DB) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data/outbox

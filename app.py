@@ -10,6 +10,9 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import migrate
+import security
+import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from models import Accountant, Resident, create_tables, db, open_database
 
@@ -22,10 +25,10 @@ OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
     ("office_readings.index", _l("Meter readings")),
-    ("office.receipts", _l("Receipts")),
+    ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
-    ("office.audit", _l("Security log")),
+    ("office_audit.audit", _l("Security log")),
 ]
 
 DEFAULTS = {
@@ -54,6 +57,7 @@ DEFAULTS = {
     "HTTPS": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
 }
 
 
@@ -73,9 +77,16 @@ def create_app(test_config=None):
                                                          if "://" not in app.config["DATABASE"]
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    throttle.init_app(app)
     open_database(app.config["DATABASE"])
+    with app.app_context():
+        migrate.upgrade()
     init_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_filters(app)
     register_errors(app)
@@ -126,7 +137,8 @@ def load_user(user_id):
     try:
         kind, pk, salt = user_id.split(":")
         model = {"r": Resident, "a": Accountant}[kind]
-        user = model.get_or_none(model.id == int(pk))
+        query = Resident.with_account() if kind == "r" else Accountant.select()
+        user = query.where(model.id == int(pk)).first()
     except (ValueError, KeyError):
         return None
     if user is None or not secrets.compare_digest(user.session_salt, salt):
@@ -135,17 +147,29 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
+    import audit
     import auth
+    import backup
     import cabinet
+    import mailqueue
+    import meters
     import office
+    import office_readings
+    import office_receipts
     import pages
+    import statements
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
-    import meters, office_readings  # noqa: E401
+    app.register_blueprint(statements.bp)
+    app.register_blueprint(office_receipts.bp)
     app.register_blueprint(meters.bp)
     app.register_blueprint(office_readings.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(mailqueue.bp)
+    app.register_blueprint(migrate.bp)
+    app.register_blueprint(backup.bp)
 
 
 def format_money(value, currency=True):
@@ -209,6 +233,12 @@ def register_errors(app):
     @app.errorhandler(413)
     def too_large(e):
         return render_template("errors/413.html"), 413
+
+    @app.errorhandler(429)
+    def too_many(e):
+        minutes = throttle.retry_minutes()
+        return render_template("errors/429.html", minutes=minutes), 429, \
+            {"Retry-After": str(minutes * 60)}
 
     @app.errorhandler(500)
     def server_error(e):

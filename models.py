@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
-    ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField,
+    ForeignKeyField, IntegerField, Model, TextField,
 )
+from playhouse.pool import PooledSqliteDatabase
 from werkzeug.security import check_password_hash, generate_password_hash
 
 db = DatabaseProxy()
@@ -21,12 +22,21 @@ SQLITE_PRAGMAS = {
 
 
 def open_database(url):
-    """Bind the proxy to a SQLite path or a database URL (postgresql://…)."""
+    """Bind the proxy to a SQLite path or a database URL (postgresql://…).
+
+    Connections are kept in a pool: closing one at the end of a request hands it back, and the
+    worker's next request reuses it instead of connecting (and setting the pragmas) again.
+    bench/ measured this: a page costs ~0.4 ms less on SQLite and more on PostgreSQL, where a connection is a TCP handshake and a login.
+    """
     if "://" in url:
         from playhouse.db_url import connect
-        database = connect(url)
+        scheme, rest = url.split("://", 1)
+        if scheme in ("postgres", "postgresql"):
+            scheme += "+pool"  # peewee picks psycopg 3 when psycopg2 is not installed
+        database = connect(f"{scheme}://{rest}")
     else:
-        database = SqliteDatabase(url, pragmas=SQLITE_PRAGMAS)
+        database = PooledSqliteDatabase(url, pragmas=SQLITE_PRAGMAS, max_connections=64,
+                                        stale_timeout=3600)
     db.initialize(database)
     return database
 
@@ -183,6 +193,17 @@ class Resident(LoginMixin, BaseModel):
     def by_number(cls, number):
         return (cls.select(cls, Account).join(Account)
                 .where(Account.number == number).first())
+
+    def release(self, accountant=None, ip=""):
+        """Delete this login at the resident's request: its sessions end, the account is free."""
+        with db.atomic():
+            AuditEvent.record("release", ip, hoa=self.account.hoa, accountant=accountant,
+                              account_number=self.account.number, detail=self.email)
+            self.delete_instance()
+    @classmethod
+    def with_account(cls):
+        """Residents with their account and its HOA, in one query (every cabinet page needs them)."""
+        return cls.select(cls, Account, Hoa).join(Account).join(Hoa)
 
 
 class Accountant(LoginMixin, BaseModel):
@@ -425,6 +446,9 @@ class AuditEvent(BaseModel):
     ip = CharField(default="")
     detail = TextField(default="")
 
+    class Meta:
+        indexes = ((("hoa", "at"), False),)  # each HOA's log, newest first (schema version 2)
+
     @classmethod
     def record(cls, event, ip="", **fields):
         return cls.create(event=event, ip=ip or "", **fields)
@@ -436,13 +460,33 @@ class Setting(BaseModel):
     value = TextField(default="")
 
 
+# --- trust: mail that could not be sent yet ---------------------------------------------------
+
+class OutgoingMail(BaseModel):
+    """An e-mail the SMTP server refused or could not take; `flask send-queued` retries it."""
+    to = CharField()
+    subject = CharField()
+    text = TextField()
+    html = TextField(default="")
+    created_at = DateTimeField(default=now)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField(default=now, index=True)
+    sent_at = DateTimeField(null=True)
+
+
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting]
+          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
 
 
 def create_tables():
+    import migrate
     with db.atomic():
+        fresh = not db.get_tables()
         db.create_tables(MODELS, safe=True)
+        if fresh:
+            migrate.stamp_latest()
+    migrate.upgrade()  # an older database given to init-db is upgraded, not half-created
 
 
 # --- small date helpers shared by every area -------------------------------------------------

@@ -1,5 +1,6 @@
 """Fixtures: a fresh SQLite file per test, the demo data, clients, the outbox and a live server."""
 import email
+import hashlib
 import os
 import re
 import shutil
@@ -18,10 +19,35 @@ ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
+# With DOMKOM_TEST_DATABASE_URL=postgresql://… every test gets a fresh PostgreSQL database
+# on that server instead of a SQLite file; `make test-pg` and CI set it.
+TEST_DATABASE_URL = os.environ.get("DOMKOM_TEST_DATABASE_URL", "")
+_pg_databases = {}  # name -> the test that created it
+
+
+def fresh_database(tmp_path):
+    """A SQLite file under tmp_path, or a PostgreSQL database of its own for this test."""
+    path = str(tmp_path / "domkom.db")
+    if not TEST_DATABASE_URL:
+        return path
+    import psycopg
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    name = f"test_{os.getpid()}_{hashlib.sha1(path.encode()).hexdigest()[:12]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        for stale in [n for n, owner in _pg_databases.items() if owner != test]:
+            admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+            del _pg_databases[stale]
+        if name not in _pg_databases:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+            _pg_databases[name] = test
+    return urlsplit(TEST_DATABASE_URL)._replace(path="/" + name).geturl()
+
+
 def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
-        "DATABASE": str(tmp_path / "domkom.db"),
+        "DATABASE": fresh_database(tmp_path),
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "MAIL_SERVER": "",
         "SECRET_KEY": "test-secret",
@@ -206,3 +232,54 @@ def office(demo, client):
                                                    "password": "office-pass-1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return hoa
+
+
+@pytest.fixture
+def snapshot(app):
+    """A callable returning every table's rows, to show that a refused request changed nothing."""
+    from models import MODELS
+
+    def take():
+        with app.app_context():
+            return {model.__name__: sorted(tuple(row.values()) for row in model.select().dicts())
+                    for model in MODELS if model.__name__ != "AuditEvent"}
+    return take
+class SmtpCollector:
+    """An aiosmtpd handler on 127.0.0.1 keeping what it receives; set `reply` (e.g.
+    "451 4.3.0 Try later") to make it refuse, stop() to make it unreachable."""
+
+    def __init__(self, port):
+        self.port, self.reply, self.controller = port, None, None
+        self.envelopes, self.messages = [], []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpCollector(free_port())
+    server.start()
+    yield server
+    server.stop()

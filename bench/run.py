@@ -1,0 +1,520 @@
+"""`make bench`: Domkom under gunicorn (2 sync workers) driven by wrk, against a hello-world route.
+
+    python bench/run.py [--db sqlite|pg|both] [--sizes 1000,100000] [--seconds 5]
+
+For each database and data size: generate the data (bench/generate.py, kept in bench/work/
+between runs), start gunicorn on 127.0.0.1, log residents in over HTTP, find each page's
+address the way a browser would (following links and forms), then let wrk request each page
+for a few seconds, rotating residents. Prints one table and writes bench/results.md.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / "work"
+PY = sys.executable
+GUNICORN = str(Path(PY).parent / "gunicorn")
+
+# (key, label, kind): kind says who asks and how the address is found
+PAGES = [
+    ("hello", "hello world (baseline)", "anon"),
+    ("landing", "landing page /", "anon"),
+    ("login", "/login (GET)", "anon"),
+    ("cabinet", "/cabinet", "resident"),
+    ("statements", "/cabinet/statements", "resident"),
+    ("statement", "a month's statement", "resident"),
+    ("meters", "/cabinet/meters", "resident"),
+    ("reading", "reading submission (POST)", "resident"),
+    ("receipt", "receipt PDF", "resident"),
+]
+TARGETS = {"reading": 0.20}  # the rest: resident pages 0.30 of hello world
+RESIDENT_TARGET = 0.30
+
+
+# --- a tiny HTTP client with a cookie jar ----------------------------------------------------
+
+class Browser:
+    def __init__(self, port):
+        self.port, self.cookies = port, {}
+
+    def request(self, method, path, form=None):
+        conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": self.cookie_header()} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, response.getheader("Content-Type", ""), data
+
+    def cookie_header(self):
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items() if v)
+
+    def get(self, path):
+        return self.request("GET", path)
+
+
+class Forms(HTMLParser):
+    """Every <form> of a page with its fields, and every link."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.forms, self.links = [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        elif tag == "form":
+            self.forms.append({"action": a.get("action") or "", "method": (a.get("method") or
+                               "get").lower(), "fields": []})
+        elif tag in ("input", "select", "textarea") and self.forms and a.get("name"):
+            self.forms[-1]["fields"].append(a)
+
+
+def csrf_token(html):
+    for form in Forms(html).forms:
+        for field in form["fields"]:
+            if field["name"] == "csrf_token":
+                return field.get("value", "")
+    return ""
+
+
+def log_in(port, number, password):
+    browser = Browser(port)
+    _, _, html = browser.get("/login")
+    status, _, _ = browser.request("POST", "/login", {
+        "csrf_token": csrf_token(html.decode()), "account": number, "password": password})
+    if status != 302:
+        raise RuntimeError(f"login of {number} answered {status}")
+    return browser
+
+
+# --- finding each page's address ----------------------------------------------------------
+
+def reading_form(html, path):
+    """The first form on the meters page that posts readings, filled in with plausible values."""
+    for form in Forms(html).forms:
+        action = form["action"] or path
+        if form["method"] != "post" or action.startswith(("/logout", "/lang")):
+            continue
+        data, filled = {}, False
+        for field in form["fields"]:
+            kind = (field.get("type") or "text").lower()
+            if kind in ("hidden", "submit"):
+                data[field["name"]] = field.get("value", "")
+            elif kind in ("text", "number") and not field.get("value"):
+                base = field.get("min") or field.get("placeholder") or ""
+                try:
+                    value = float(base.replace(",", ".").replace(" ", "")) + 1
+                except ValueError:
+                    value = 4300
+                data[field["name"]] = f"{value:.3f}".replace(".", ",")
+                filled = True
+            elif kind in ("text", "number"):
+                data[field["name"]] = field["value"]
+        if filled:
+            return action, data
+    return None
+
+
+def discover(browser):
+    """{page: (method, path, form data) or a reason it is not available} for one resident."""
+    found = {"cabinet": ("GET", "/cabinet", None)}
+    status, _, html = browser.get("/cabinet/statements")
+    pages = {}
+    if status == 200:
+        found["statements"] = ("GET", "/cabinet/statements", None)
+        pages["statements"] = html.decode()
+        links = [link for link in Forms(pages["statements"]).links
+                 if link.startswith("/cabinet/statements") and link != "/cabinet/statements"]
+        months = [link for link in links if "pdf" not in link.lower()
+                  and "receipt" not in link.lower()]
+        if months:
+            found["statement"] = ("GET", months[0], None)
+            status, _, html = browser.get(months[0])
+            if status == 200:
+                pages["statement"] = html.decode()
+    for html in pages.values():
+        pdfs = [link for link in Forms(html).links if ".pdf" in link.lower()
+                or "receipt" in link.lower()]
+        if pdfs and "receipt" not in found:
+            found["receipt"] = ("GET", pdfs[0], None)
+    status, _, html = browser.get("/cabinet/meters")
+    if status == 200:
+        found["meters"] = ("GET", "/cabinet/meters", None)
+        form = reading_form(html.decode(), "/cabinet/meters")
+        if form:
+            found["reading"] = ("POST", form[0], form[1])
+    return found
+
+
+def check(browser, key, method, path, data):
+    """The page answers as it should before it is measured; else the reason it does not."""
+    status, content_type, body = browser.request(method, path, data)
+    if key == "receipt" and (status != 200 or not body.startswith(b"%PDF")):
+        return f"answered {status} {content_type}"
+    if key == "reading" and status not in (200, 302, 303):
+        return f"answered {status}"
+    if key not in ("reading", "receipt") and status != 200:
+        return f"answered {status}"
+    return None
+
+
+# --- wrk ---------------------------------------------------------------------------------
+
+LUA = """
+local requests = {}
+local i = 0
+init = function(args)
+%s
+end
+request = function()
+  i = i %% #requests + 1
+  return requests[i]
+end
+done = function(summary, latency, requests)
+  io.write(string.format('WRK {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"status_errors": %%d, "socket_errors": %%d}\\n', summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def lua_string(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def wrk_script(variants, folder, key):
+    lines = []
+    for method, path, cookie, body in variants:
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        header_lua = "{" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}"
+                                     for k, v in headers.items()) + "}"
+        body_lua = lua_string(body) if body is not None else "nil"
+        lines.append(f"  table.insert(requests, wrk.format({lua_string(method)}, "
+                     f"{lua_string(path)}, {header_lua}, {body_lua}))")
+    script = folder / f"{key}.lua"
+    script.write_text(LUA % "\n".join(lines))
+    return script
+
+
+def run_wrk(port, script, seconds):
+    url = f"http://127.0.0.1:{port}"
+    subprocess.run(["wrk", "-t1", "-c4", "-d1s", "-s", str(script), url],
+                   capture_output=True, check=True)  # warm-up
+    out = subprocess.run(["wrk", "-t1", "-c4", f"-d{seconds}s", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout
+    stats = json.loads(out.split("WRK ", 1)[1].splitlines()[0])
+    stats["rate"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    return stats
+
+
+# --- gunicorn ----------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(database, port, workdir):
+    env = dict(os.environ, DOMKOM_DATABASE=database, DOMKOM_SECRET_KEY="bench-secret",
+               DOMKOM_RATELIMIT_ENABLED="false", DOMKOM_MAIL_OUTBOX=str(workdir / "outbox"),
+               DOMKOM_BASE_URL=f"http://127.0.0.1:{port}", GUNICORN_ACCESSLOG="", GUNICORN_MAX_REQUESTS="0",
+               GUNICORN_LOGLEVEL="warning")
+    process = subprocess.Popen(
+        [GUNICORN, "-c", "deploy/gunicorn.conf.py", "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "bench.app_bench:app"], cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            if Browser(port).get("/hello")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def worker_peaks(master):
+    """Peak resident memory (VmHWM, MB) of each gunicorn worker."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+# --- one database, one size --------------------------------------------------------------
+
+def measure(database, size, seconds, residents, log):
+    log(f"\n== {describe(database)}, {size:,} accounts ==")
+    out = subprocess.run([PY, str(BENCH / "generate.py"), database, str(size), str(residents)],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    log(out.rstrip())
+    made = re.search(r"generated \d+ accounts in ([\d.]+) s", out)
+    generation = float(made.group(1)) if made else None
+    workdir = Path(tempfile.mkdtemp(prefix="domkom-bench-"))
+    port = free_port()
+    server = start_gunicorn(database, port, workdir)
+    try:
+        numbers = resident_numbers(database, residents)
+        with ThreadPoolExecutor(4) as pool:
+            browsers = list(pool.map(lambda n: log_in(port, n, "bench-pass-1"), numbers))
+        found = [discover(browsers[0])]
+        results = {}
+        for key, label, kind in PAGES:
+            variants, reason = [], None
+            if kind == "anon":
+                path = {"hello": "/hello", "landing": "/", "login": "/login"}[key]
+                variants = [("GET", path, "", None)]
+                reason = check(Browser(port), key, "GET", path, None)
+            elif key not in found[0]:
+                reason = "not available"
+            else:
+                method, path, data = found[0][key]
+                for i, browser in enumerate(browsers):
+                    if key == "reading" and i > 0:
+                        # each resident's own form: its CSRF token and field names
+                        form = reading_form(browser.get("/cabinet/meters")[2].decode(),
+                                            "/cabinet/meters")
+                        if form is None:
+                            continue
+                        path, data = form
+                    if i < 3:
+                        reason = reason or check(browser, key, method, path, data)
+                    body = urlencode(data) if data is not None else None
+                    variants.append((method, path, browser.cookie_header(), body))
+            if reason or not variants:
+                results[key] = {"missing": reason or "not available"}
+                log(f"  {label}: {results[key]['missing']}")
+                continue
+            results[key] = run_wrk(port, wrk_script(variants, workdir, key), seconds)
+            stats = results[key]
+            log(f"  {label}: {stats['rate']:.0f} req/s, p50 {stats['p50_us'] / 1000:.1f} ms, "
+                f"p99 {stats['p99_us'] / 1000:.1f} ms"
+                + (f", {stats['status_errors']} bad answers" if stats["status_errors"] else ""))
+        peaks = worker_peaks(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    log(f"  worker peak memory: {', '.join(f'{p:.0f} MB' for p in peaks)}")
+    return {"pages": results, "rss": peaks, "generation_s": generation, "residents": residents}
+
+
+def resident_numbers(database, residents):
+    code = ("import sys; sys.path.insert(0, 'bench'); from models import open_database; "
+            "import generate; open_database(sys.argv[1]); "
+            "print(' '.join(n for n, _ in generate.residents_of(int(sys.argv[2]))))")
+    out = subprocess.run([PY, "-c", code, database, str(residents)], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    return out.split()
+
+
+def describe(database):
+    return "PostgreSQL" if "://" in database else "SQLite"
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+class Postgres:
+    """BENCH_PG_URL's server, or a throw-away cluster started with .ci/pg (needs root)."""
+
+    def __init__(self):
+        self.url, self.folder = os.environ.get("BENCH_PG_URL", ""), None
+
+    def __enter__(self):
+        if not self.url:
+            self.folder = tempfile.mkdtemp(prefix="domkom-bench-pg-")
+            self.url = subprocess.run(
+                [str(ROOT / ".ci" / "pg"), "start", self.folder, str(free_port())],
+                env=dict(os.environ, PG_DURABLE="1"),
+                capture_output=True, text=True, check=True).stdout.strip()
+        return self
+
+    def database(self, size):
+        import psycopg
+        name = f"domkom_bench_{size}"
+        with psycopg.connect(self.url, autocommit=True) as admin:
+            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                   (name,)).fetchone()
+            if not exists:
+                admin.execute(f'CREATE DATABASE "{name}"')
+        return urlsplit(self.url)._replace(path="/" + name).geturl()
+
+    def __exit__(self, *exc):
+        if self.folder:
+            subprocess.run([str(ROOT / ".ci" / "pg"), "stop", self.folder], check=False)
+
+
+# --- other areas' benchmarks and the report ------------------------------------------------
+
+def extra_benchmarks(log):
+    """bench_import.py and bench_receipts.py, written with the import and receipts, if present."""
+    outputs = {}
+    for name in ("bench_import.py", "bench_receipts.py"):
+        script = BENCH / name
+        if not script.exists():
+            outputs[name] = "not available"
+            continue
+        log(f"\n== {name} ==")
+        run = subprocess.run([PY, str(script)], cwd=ROOT, capture_output=True, text=True,
+                             timeout=1800)
+        text = (run.stdout + (run.stderr if run.returncode else "")).strip()
+        log(text)
+        outputs[name] = text or f"exited with {run.returncode}"
+    return outputs
+
+
+def ratio(value, base):
+    return value / base if base else 0.0
+
+
+def table(db_name, runs):
+    """The markdown table of one database: every page at every size, with the ratios."""
+    sizes = sorted(runs)
+    head = ["page"]
+    for size in sizes:
+        head += [f"{size:,}: req/s", "p50 ms", "p99 ms", "× hello"]
+    if len(sizes) > 1:
+        head.append(f"{sizes[-1]:,} / {sizes[0]:,}")
+    lines = [f"### {db_name}", "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    for key, label, _kind in PAGES:
+        row = [label]
+        for size in sizes:
+            stats = runs[size]["pages"].get(key, {"missing": "not run"})
+            if "missing" in stats:
+                row += [stats["missing"], "", "", ""]
+                continue
+            hello = runs[size]["pages"]["hello"]["rate"]
+            share = ratio(stats["rate"], hello)
+            target = TARGETS.get(key, RESIDENT_TARGET if key not in ("hello", "landing", "login")
+                                 else None)
+            mark = "" if target is None else (" ✓" if share >= target else f" ✗ (≥{target:.0%})")
+            errors = f" ({stats['status_errors']} bad)" if stats["status_errors"] else ""
+            row += [f"{stats['rate']:.0f}{errors}", f"{stats['p50_us'] / 1000:.1f}",
+                    f"{stats['p99_us'] / 1000:.1f}",
+                    f"{share:.0%}{mark}" if key != "hello" else "100%"]
+        if len(sizes) > 1:
+            first = runs[sizes[0]]["pages"].get(key, {})
+            last = runs[sizes[-1]]["pages"].get(key, {})
+            if "rate" in first and "rate" in last:
+                change = ratio(ratio(last["rate"], runs[sizes[-1]]["pages"]["hello"]["rate"]),
+                               ratio(first["rate"], runs[sizes[0]]["pages"]["hello"]["rate"]))
+                row.append(f"{change:.2f}" + (" ✓" if change >= 0.8 else " ✗ (≥0.80)"))
+            else:
+                row.append("")
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    for size in sizes:
+        peaks = runs[size]["rss"]
+        worst = max(peaks) if peaks else 0
+        made = runs[size]["generation_s"]
+        lines.append(f"- {size:,} accounts: data "
+                     + (f"generated in {made:.0f} s" if made is not None
+                        else "kept from an earlier run")
+                     + "; worker peak memory "
+                     f"{', '.join(f'{p:.0f} MB' for p in peaks)}"
+                     + (" ✓ (< 80 MB)" if worst < 80 else " ✗ (< 80 MB)"))
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(log):
+    """bench/results.md from every database's latest run kept in bench/work/."""
+    saved = sorted(WORK.glob("results-*.json"))
+    parts = ["# Domkom benchmark", "",
+             "`make bench` (SQLite) / `make bench DB=pg` / `make bench DB=both`. gunicorn with 2 "
+             "sync workers and wrk (1 thread, 4 connections, 5 s per page after a 1 s warm-up) "
+             "on the same machine. “× hello” is the page's rate divided by a hello-world route "
+             "of the same app in the same run; the last column compares that share at "
+             "100,000 accounts with the share at 1,000 (same-run ratios, so the machine's speed "
+             "cancels out). Targets: resident pages ≥ 30 % of hello world, a reading "
+             "submission ≥ 20 %, 100k within 20 % of 1k, a worker < 80 MB.", ""]
+    extra = None
+    for path in saved:
+        data = json.loads(path.read_text())
+        parts.append(f"Run {data['when']} on {data['machine']}.")
+        parts.append("")
+        parts.append(table(data["db"], {int(k): v for k, v in data["runs"].items()}))
+        extra = data.get("extra") or extra
+    if extra:
+        parts += ["### Import and receipts", ""]
+        for name, text in extra.items():
+            parts += [f"`bench/{name}`:", "", "```", text, "```", ""]
+    report = "\n".join(parts)
+    (BENCH / "results.md").write_text(report)
+    log("\n" + report)
+
+
+def machine():
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return f"{os.cpu_count()} × {cpu}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="sqlite", choices=["sqlite", "pg", "both"])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--residents", type=int, default=100)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk (make bench does it)")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    WORK.mkdir(exist_ok=True)
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    extra = extra_benchmarks(log)
+    for db_kind in (["sqlite", "pg"] if args.db == "both" else [args.db]):
+        runs = {}
+        if db_kind == "sqlite":
+            for size in sizes:
+                runs[size] = measure(str(WORK / f"bench-{size}.db"), size, args.seconds,
+                                     args.residents, log)
+        else:
+            with Postgres() as pg:
+                for size in sizes:
+                    runs[size] = measure(pg.database(size), size, args.seconds, args.residents,
+                                         log)
+        name = {"sqlite": "SQLite", "pg": "PostgreSQL"}[db_kind]
+        (WORK / f"results-{db_kind}.json").write_text(json.dumps({
+            "db": name, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": machine(), "runs": runs, "extra": extra}, ensure_ascii=False, indent=1))
+    write_report(log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Gunicorn settings for Domkom: `gunicorn -c deploy/gunicorn.conf.py` from the checkout.
+
+Every value can be overridden from /etc/domkom.env (GUNICORN_BIND, GUNICORN_WORKERS, …).
+"""
+import multiprocessing
+import os
+
+wsgi_app = "app:create_app()"
+
+# nginx in front talks to this address; a second app server listens on its private address.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Sync workers: every page is a few indexed queries, so a worker per core plus one covers a
+# small VPS; each worker holds its own database connection and needs ~50–70 MB of memory.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # a large import upload can take a while
+graceful_timeout = 30
+keepalive = 5
+
+# Restart a worker now and then so that a slow leak can never grow without bound (a fresh
+# worker compiles its templates again, so not too often; 0 turns it off).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
+
+# Load the code once in the master and fork: the workers share its memory pages.
+# No database connection is opened at import time, so forking is safe.
+preload_app = True
+
+# Heartbeat files in RAM rather than on the (possibly slow) disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Only nginx on this machine may set X-Forwarded-*; see DOMKOM_PROXY_FIX for the app's side.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "-" goes to the journal
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+proc_name = "domkom"
+
+# No runtime control socket (gunicornc): systemd reloads with HUP, and the checkout is
+# read-only for the service, so there is nowhere to put the socket anyway.
+control_socket_disable = True

@@ -1,0 +1,48 @@
+"""The same code on SQLite and PostgreSQL: money, cascades, uniqueness (run by `make test-pg` too)."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from peewee import IntegrityError
+
+from models import Account, Charge, Hoa, Meter, Reading, Resident, db
+
+
+def test_money_comes_back_exactly(demo):
+    with demo.app_context():
+        account = Account.by_number("100001")
+        created = Charge.create(account=account, period=date(2026, 3, 1), service="Отопление",
+                      volume=Decimal("1.234"), tariff=Decimal("2874.6512"),
+                      amount=Decimal("123456789012.34"), recalculation=Decimal("-0.01"))
+        charge = Charge.get_by_id(created.id)
+        assert charge.amount == Decimal("123456789012.34")
+        assert charge.tariff == Decimal("2874.6512")
+        assert charge.to_pay == Decimal("123456789012.33")
+        assert charge.period == date(2026, 3, 1)
+
+
+def test_deleting_an_hoa_removes_its_accounts_and_their_records(demo):
+    with demo.app_context():
+        hoa = Hoa.get(Hoa.prefixes == "10")
+        account = Account.by_number("100001")
+        resident = Resident.create(account=account, email="a@example.ru", password_hash="x")
+        meter = Meter.create(account=account, kind="cold_water", serial="A1")
+        Reading.create(meter=meter, period=date(2026, 3, 1), t1=Decimal("12.5"),
+                       resident=resident)
+        Charge.create(account=account, period=date(2026, 3, 1), service="Вода")
+        hoa.delete_instance()
+        assert Account.select().where(Account.hoa == hoa.id).count() == 0
+        assert Resident.select().count() == 0
+        assert Reading.select().count() == 0
+        assert Charge.select().count() == 0
+        assert Hoa.select().count() == 1
+
+
+def test_a_second_account_with_the_same_number_is_refused(demo):
+    with demo.app_context():
+        hoa = Hoa.get(Hoa.prefixes == "10")
+        with pytest.raises(IntegrityError):
+            with db.atomic():
+                Account.create(number="100001", hoa=hoa)
+        assert Account.select().where(Account.number == "100001").count() == 1
+        assert Account.select().count() == 40  # the connection is still usable afterwards

@@ -1,0 +1,44 @@
+"""The deployment files agree with the app: proxy headers, upload limits, gunicorn's entry point."""
+import re
+import runpy
+
+from app import DEFAULTS, ROOT
+from conftest import make_app
+from models import AuditEvent
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+
+
+def failed_login_ip(app):
+    client = app.test_client()
+    client.post("/login", data={"account": "100001", "password": "wrong-pass-1"},
+                headers=FORWARDED, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    with app.app_context():
+        return AuditEvent.select().order_by(AuditEvent.id.desc()).get().ip
+
+
+def test_behind_the_proxy_the_visitors_address_is_recorded(tmp_path):
+    app = make_app(tmp_path, PROXY_FIX=True)
+    assert failed_login_ip(app) == "203.0.113.7"
+
+
+def test_without_the_proxy_option_forwarded_headers_are_ignored(app):
+    assert failed_login_ip(app) == "127.0.0.1"
+
+
+def nginx_limits():
+    text = (ROOT / "deploy" / "nginx-domkom.conf").read_text()
+    return [int(m) * 1024 * 1024 for m in re.findall(r"client_max_body_size (\d+)m;", text)]
+
+
+def test_nginx_lets_through_what_the_app_accepts_and_no_more():
+    per_file, office = nginx_limits()
+    assert per_file == DEFAULTS["IMPORT_MAX_BYTES"]
+    assert office == DEFAULTS["MAX_CONTENT_LENGTH"]
+
+
+def test_gunicorn_configuration_serves_the_app_factory():
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert settings["wsgi_app"] == "app:create_app()"
+    assert settings["bind"].startswith("127.0.0.1:")
+    assert settings["workers"] >= 2
