@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from factories_meters import TODAY, add_reading, make_meter
+from factories_meters import TODAY, add_reading, clear_meters, make_meter
 from models import Account, Hoa, Meter, Reading
 from office_readings import COLUMNS, safe_cell
 
@@ -17,6 +17,7 @@ def meters(demo, office, client):
     demo.config["TODAY"] = TODAY
     client.post("/lang/en")
     with demo.app_context():
+        clear_meters()
         cold = make_meter(serial="CW-1", place="=HYPERLINK(\"http://evil\")")
         add_reading(cold, date(2026, 2, 1), 106)
         add_reading(cold, date(2026, 3, 1), 112, source="resident")
