@@ -8,6 +8,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
 import mail
@@ -87,6 +88,19 @@ def register():
                        form=ResendActivationForm(account=number))
 
     password = generate_password()
+    try:
+        return save_registration(form, account, resident, password)
+    except IntegrityError:
+        # the same number was registered by another request a moment ago: show it as it is now
+        resident = Resident.get_or_none(Resident.account == account)
+        if resident is None:  # and that one was rolled back in turn
+            return outcome("mail_failed", number=number), 503
+        return outcome("pending", number=number, masked=mask_email(resident.email),
+                       form=ResendActivationForm(account=number))
+
+
+def save_registration(form, account, resident, password):
+    number, hoa = account.number, account.hoa
     was_stale = resident is not None
     with db.atomic() as txn:
         if was_stale:
