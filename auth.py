@@ -102,7 +102,7 @@ def register():
 def save_registration(form, account, resident, password):
     number, hoa = account.number, account.hoa
     was_stale = resident is not None
-    with db.atomic() as txn:
+    with db.atomic():
         if was_stale:
             # a stale, never-activated registration gives way to the new one
             resident.delete_instance()
@@ -111,13 +111,11 @@ def save_registration(form, account, resident, password):
             password_hash=generate_password_hash(password), consent_at=now(),
             consent_ip=client_ip(),
             consent_version=current_app.config["PRIVACY_POLICY_VERSION"])
-        sent = mail.send_activation(resident, password)
-        if not sent:
-            txn.rollback()
-            return outcome("mail_failed", number=number), 503
         AuditEvent.record("register", client_ip(), hoa=hoa, resident=resident,
                           account_number=number)
-    # a queued e-mail is not lost: the registration stands and the resident is told it is late
+    # Sent after the commit, so that a slow mail server never holds the database locked;
+    # mail it cannot take is queued, so the registration stands and the resident is told.
+    sent = mail.send_activation(resident, password)
     return outcome("registered", number=number, masked=mask_email(resident.email),
                    was_stale=was_stale, delayed=sent == mail.QUEUED)
 
@@ -149,14 +147,10 @@ def resend_activation():
         flash(_("There is no registration awaiting activation for this account."), "warning")
         return redirect(url_for("auth.register"))
     password = generate_password()
-    with db.atomic() as txn:
-        resident.password_hash = generate_password_hash(password)
-        resident.activation_sent_at = now()
-        resident.save()
-        sent = mail.send_activation(resident, password)
-        if not sent:
-            txn.rollback()
-            return outcome("mail_failed", number=resident.account.number), 503
+    resident.password_hash = generate_password_hash(password)
+    resident.activation_sent_at = now()
+    resident.save()
+    sent = mail.send_activation(resident, password)  # queued if the server cannot take it
     AuditEvent.record("activation_resent", client_ip(), hoa=resident.hoa, resident=resident,
                       account_number=resident.account.number)
     if sent == mail.QUEUED:
@@ -256,14 +250,10 @@ def forgot():
     sent = None
     if resident is not None and resident.is_active:
         password = generate_password()
-        with db.atomic() as txn:
-            # the old password keeps working until the link in the e-mail is followed
-            resident.pending_password_hash = generate_password_hash(password)
-            resident.save()
-            sent = mail.send_password_reset(resident, password)
-            if not sent:
-                txn.rollback()
-                return render_template("forgot.html", form=form, mail_failed=True), 503
+        # the old password keeps working until the link in the e-mail is followed
+        resident.pending_password_hash = generate_password_hash(password)
+        resident.save()
+        sent = mail.send_password_reset(resident, password)  # queued if the server cannot take it
         AuditEvent.record("password_reset_requested", client_ip(), hoa=resident.hoa,
                           resident=resident, account_number=resident.account.number)
     return render_template("forgot.html", form=None, sent=True, delayed=sent == mail.QUEUED)
