@@ -261,15 +261,16 @@ def start_gunicorn(database, port, workdir):
     raise RuntimeError("gunicorn did not start")
 
 
-def worker_peaks(master):
-    """Peak resident memory (VmHWM, MB) of each gunicorn worker."""
+def worker_memory(master):
+    """(peak, current) resident memory in MB (VmHWM, VmRSS) of each gunicorn worker."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    peaks = []
+    memory = []
     for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return peaks
+        fields = dict(line.split(":", 1) for line in
+                      Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        memory.append((int(fields["VmHWM"].split()[0]) / 1024,
+                       int(fields["VmRSS"].split()[0]) / 1024))
+    return memory
 
 
 # --- one database, one size --------------------------------------------------------------
@@ -321,13 +322,13 @@ def measure(database, size, seconds, residents, log):
             log(f"  {label}: {stats['rate']:.0f} req/s, p50 {stats['p50_us'] / 1000:.1f} ms, "
                 f"p99 {stats['p99_us'] / 1000:.1f} ms"
                 + (f", {stats['status_errors']} bad answers" if stats["status_errors"] else ""))
-        peaks = worker_peaks(server.pid)
+        memory = worker_memory(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
-    log(f"  worker peak memory: {', '.join(f'{p:.0f} MB' for p in peaks)}")
-    return {"pages": results, "rss": peaks, "generation_s": generation, "residents": residents}
+    log("  worker memory (peak / now): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in memory))
+    return {"pages": results, "memory": memory, "generation_s": generation, "residents": residents}
 
 
 def resident_numbers(database, residents):
@@ -436,14 +437,14 @@ def table(db_name, runs):
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     for size in sizes:
-        peaks = runs[size]["rss"]
-        worst = max(peaks) if peaks else 0
+        memory = runs[size]["memory"]
+        worst = max(p for p, _ in memory) if memory else 0
         made = runs[size]["generation_s"]
         lines.append(f"- {size:,} accounts: data "
                      + (f"generated in {made:.0f} s" if made is not None
                         else "kept from an earlier run")
-                     + "; worker peak memory "
-                     f"{', '.join(f'{p:.0f} MB' for p in peaks)}"
+                     + "; worker memory, peak (VmHWM) / at the end (VmRSS): "
+                     + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in memory)
                      + (" ✓ (< 80 MB)" if worst < 80 else " ✗ (< 80 MB)"))
     lines.append("")
     return "\n".join(lines)
