@@ -10,6 +10,9 @@ from flask import Flask, render_template, session
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import migrate
+import security
+import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from models import Accountant, Resident, create_tables, db, open_database
 
@@ -21,11 +24,11 @@ LANGUAGES = ("ru", "en")
 OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
-    ("office.readings", _l("Meter readings")),
-    ("office.receipts", _l("Receipts")),
+    ("office_readings.index", _l("Meter readings")),
+    ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office.settings", _l("HOA settings")),
-    ("office.audit", _l("Security log")),
+    ("office_audit.audit", _l("Security log")),
 ]
 
 DEFAULTS = {
@@ -78,8 +81,12 @@ def create_app(test_config=None):
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    throttle.init_app(app)
     open_database(app.config["DATABASE"])
+    with app.app_context():
+        migrate.upgrade()
     init_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_filters(app)
     register_errors(app)
@@ -143,14 +150,29 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
+    import audit
     import auth
+    import backup
     import cabinet
+    import mailqueue
+    import meters
     import office
+    import office_readings
+    import office_receipts
     import pages
+    import statements
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(statements.bp)
+    app.register_blueprint(office_receipts.bp)
+    app.register_blueprint(meters.bp)
+    app.register_blueprint(office_readings.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(mailqueue.bp)
+    app.register_blueprint(migrate.bp)
+    app.register_blueprint(backup.bp)
 
 
 def format_money(value, currency=True):
@@ -215,6 +237,12 @@ def register_errors(app):
     def too_large(e):
         return render_template("errors/413.html"), 413
 
+    @app.errorhandler(429)
+    def too_many(e):
+        minutes = throttle.retry_minutes()
+        return render_template("errors/429.html", minutes=minutes), 429, \
+            {"Retry-After": str(minutes * 60)}
+
     @app.errorhandler(500)
     def server_error(e):
         return render_template("errors/500.html"), 500
@@ -238,3 +266,7 @@ def register_commands(app):
             click.echo("Demo data already present.")
             return
         demo.load(echo=click.echo)
+        from models import Meter
+        if Meter.select().exists():
+            from readings import seed_demo_readings
+            click.echo(f"Demo readings: {seed_demo_readings()}")

@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 import mail
 from forms import ForgotForm, LoginForm, OperatorRequestForm, RegisterForm, ResendActivationForm
 from models import Account, AuditEvent, Hoa, Resident, db, now
+from throttle import login_limits, mail_limits, register_limits
 from tokens import read_token, token_matches
 
 bp = Blueprint("auth", __name__)
@@ -60,6 +61,7 @@ def mask_email(email):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limits
 def register():
     form = RegisterForm()
     if not form.validate_on_submit():
@@ -75,7 +77,7 @@ def register():
     hoa = account.hoa
     if not registration_check_passes(hoa, account, form):
         AuditEvent.record("register_check_failed", client_ip(), hoa=hoa, account_number=number)
-        return outcome("check_failed", number=number, hoa=hoa)
+        return outcome("check_failed", number=number, hoa=hoa), 403
 
     resident = Resident.get_or_none(Resident.account == account)
     if resident is not None and resident.is_active:
@@ -95,13 +97,15 @@ def register():
             password_hash=generate_password_hash(password), consent_at=now(),
             consent_ip=client_ip(),
             consent_version=current_app.config["PRIVACY_POLICY_VERSION"])
-        if not mail.send_activation(resident, password):
+        sent = mail.send_activation(resident, password)
+        if not sent:
             txn.rollback()
             return outcome("mail_failed", number=number), 503
         AuditEvent.record("register", client_ip(), hoa=hoa, resident=resident,
                           account_number=number)
+    # a queued e-mail is not lost: the registration stands and the resident is told it is late
     return outcome("registered", number=number, masked=mask_email(resident.email),
-                   was_stale=was_stale)
+                   was_stale=was_stale, delayed=sent == mail.QUEUED)
 
 
 def registration_check_passes(hoa, account, form):
@@ -122,6 +126,7 @@ def outcome(kind, **context):
 
 
 @bp.route("/register/resend", methods=["POST"])
+@mail_limits
 def resend_activation():
     """Send the activation e-mail again to the address given at registration."""
     form = ResendActivationForm()
@@ -133,14 +138,21 @@ def resend_activation():
     with db.atomic() as txn:
         resident.password_hash = generate_password_hash(password)
         resident.activation_sent_at = now()
+        resident.end_other_sessions()  # the previous letter's link stops working
         resident.save()
-        if not mail.send_activation(resident, password):
+        sent = mail.send_activation(resident, password)
+        if not sent:
             txn.rollback()
             return outcome("mail_failed", number=resident.account.number), 503
     AuditEvent.record("activation_resent", client_ip(), hoa=resident.hoa, resident=resident,
                       account_number=resident.account.number)
-    flash(_("A new activation link and password were sent to %(email)s.",
-            email=mask_email(resident.email)), "success")
+    if sent == mail.QUEUED:
+        flash(_("Our mail server is not answering right now. The new activation link and "
+                "password for %(email)s will be sent automatically as soon as it does.",
+                email=mask_email(resident.email)), "warning")
+    else:
+        flash(_("A new activation link and password were sent to %(email)s.",
+                email=mask_email(resident.email)), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -150,10 +162,15 @@ def operator_request():
     form = OperatorRequestForm()
     if not form.validate_on_submit():
         return outcome("taken", number=form.account.data, form=form), 400
-    if not mail.send_operator_request(form.account.data, form.email.data, form.phone.data,
-                                      form.text.data or ""):
+    sent = mail.send_operator_request(form.account.data, form.email.data, form.phone.data,
+                                      form.text.data or "")
+    if not sent:
         return outcome("mail_failed", number=form.account.data), 503
-    flash(_("Your request was sent to the operator, who will call you back."), "success")
+    if sent == mail.QUEUED:
+        flash(_("Your request is saved and will reach the operator as soon as our mail server "
+                "answers; the operator will call you back."), "warning")
+    else:
+        flash(_("Your request was sent to the operator, who will call you back."), "success")
     return redirect(url_for("pages.index"))
 
 
@@ -182,6 +199,7 @@ def activate(token):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     if current_user.is_authenticated and current_user.login_kind == "r":
         return redirect(url_for("cabinet.home"))
@@ -216,23 +234,26 @@ def logout():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@mail_limits
 def forgot():
     form = ForgotForm()
     if not form.validate_on_submit():
         return render_template("forgot.html", form=form), 400 if form.is_submitted() else 200
     resident = Resident.by_number(form.account.data)
+    sent = None
     if resident is not None and resident.is_active:
         password = generate_password()
         with db.atomic() as txn:
             # the old password keeps working until the link in the e-mail is followed
             resident.pending_password_hash = generate_password_hash(password)
             resident.save()
-            if not mail.send_password_reset(resident, password):
+            sent = mail.send_password_reset(resident, password)
+            if not sent:
                 txn.rollback()
                 return render_template("forgot.html", form=form, mail_failed=True), 503
         AuditEvent.record("password_reset_requested", client_ip(), hoa=resident.hoa,
                           resident=resident, account_number=resident.account.number)
-    return render_template("forgot.html", form=None, sent=True)
+    return render_template("forgot.html", form=None, sent=True, delayed=sent == mail.QUEUED)
 
 
 @bp.route("/reset/<token>")

@@ -80,7 +80,7 @@ def confirm_email(token):
 @bp.route("/password", methods=["GET", "POST"])
 @resident_required
 def password():
-    resident = current_user
+    resident = current_user._get_current_object()  # login_user() below needs the object itself
     form = PasswordForm()
     if form.validate_on_submit():
         if not resident.check_password(form.current_password.data):

@@ -1,14 +1,18 @@
-"""Demo data: two HOAs, one with 40 accounts and one whose data is not loaded yet."""
-from decimal import Decimal
+"""Demo data: two HOAs; «Рассвет» gets its accounts, 14 months of charges, payments and meters
+from data/samples/ through the importer (so demo and import cannot drift apart), «Полёт» none."""
+from datetime import date
+from pathlib import Path
 
-from models import Account, Hoa, db
+import importer
+from models import Hoa, Notice, db
 
+SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
+SAMPLE_FILES = ("accounts.csv", "charges.csv", "payments.csv", "meters.csv")
 STREET = "г. Самара, ул. Солнечная, д. 12"
-OWNERS = ["Иванов И. И.", "Петрова А. С.", "Сидоров П. В.", "Кузнецова Е. Н.", "Смирнов А. А.",
-          "Попова О. Г.", "Васильев Д. М.", "Соколова Т. П."]
 
 
-def load(echo=print):
+def load(echo=print, files=SAMPLE_FILES):
+    """Create the demo HOAs and load `files` from data/samples/ (tests may load fewer)."""
     with db.atomic():
         rassvet = Hoa.create(
             name="ТСЖ «Рассвет»", inn="6312345678", kpp="631201001", address=STREET,
@@ -20,9 +24,19 @@ def load(echo=print):
         Hoa.create(name="ЖСК «Полёт»", inn="6313456789", kpp="631301001",
                    address="г. Самара, пр. Космонавтов, д. 5", prefixes="20",
                    phone="+7 (846) 200-00-02", accountant_contact="бухгалтер Олег Петрович")
-        for i in range(40):
-            Account.create(number=str(100001 + i), hoa=rassvet, address=STREET,
-                           apartment=str(i + 1), owner=OWNERS[i % len(OWNERS)],
-                           area=Decimal("35.40") + i % 5 * Decimal("12.3"), residents=1 + i % 4)
-    echo("Demo data loaded: ТСЖ «Рассвет» (accounts 100001–100040), ЖСК «Полёт» (prefix 20, "
-         "no accounts).")
+        with importer.request_context():
+            batch = importer.check(rassvet, [(name, (SAMPLES / name).read_bytes())
+                                             for name in files])
+            if not batch.ok:
+                raise RuntimeError("\n".join(str(p) for p in batch.problems[:20]))
+            batch.save()
+        Notice.create(hoa=rassvet, title="Поверка счётчиков",
+                      body="Проверьте дату поверки своих счётчиков в разделе «Показания». "
+                           "Показания счётчика с истёкшей поверкой не принимаются.",
+                      starts_on=date(2026, 11, 1))
+        Notice.create(hoa=rassvet, title="Отключение горячей воды",
+                      body="С 1 по 10 июня 2026 года горячей воды не будет; перерасчёт сделан "
+                           "в квитанции за июнь.", starts_on=date(2026, 5, 20),
+                      ends_on=date(2026, 6, 30))
+    echo("Demo data loaded: ТСЖ «Рассвет» (accounts 100001–100040, charges and payments "
+         "10.2025–11.2026, meters), ЖСК «Полёт» (prefix 20, no accounts).")

@@ -3,9 +3,12 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, DateField, EmailField, IntegerField, MultipleFileField, PasswordField,
+    SelectField, StringField, TextAreaField,
+)
 from wtforms.validators import (
-    DataRequired, Email, EqualTo, Length, Optional, StopValidation, ValidationError,
+    DataRequired, Email, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
 )
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
@@ -121,3 +124,177 @@ class OfficeLoginForm(FlaskForm):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=128)])
+
+
+# --- the accountant's office ---------------------------------------------------------------
+
+class ImportForm(FlaskForm):
+    files = MultipleFileField(_l("Files from the billing program (CSV or XLSX)"), validators=[
+        DataRequired(_l("Choose one or more files."))])
+
+
+class NoticeForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[
+        DataRequired(_l("Enter a title.")),
+        Length(max=200, message=_l("The title must be at most 200 characters."))])
+    body = TextAreaField(_l("Text"), validators=[
+        Optional(), Length(max=3000, message=_l("The text must be at most 3000 characters."))])
+    starts_on = DateField(_l("Show from"), validators=[
+        DataRequired(_l("Enter the first day to show the notice."))])
+    ends_on = DateField(_l("Show until (optional)"), validators=[Optional()])
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day cannot be before the first day."))
+
+
+def digits_field(label, counts, message):
+    def check(form, field):
+        if field.data and not (field.data.isdigit() and len(field.data) in counts):
+            raise ValidationError(message)
+    return StringField(label, filters=[lambda v: (v or "").strip()], validators=[check])
+
+
+def day_of_month_field(label):
+    return IntegerField(label, validators=[
+        DataRequired(_l("Enter a day of the month from 1 to 31.")),
+        NumberRange(1, 31, _l("Enter a day of the month from 1 to 31."))])
+
+
+def text_field(label, limit=255):
+    return StringField(label, filters=[lambda v: (v or "").strip()], validators=[
+        Optional(), Length(max=limit, message=_l("The value is too long."))])
+
+
+class HoaSettingsForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[lambda v: (v or "").strip()], validators=[
+        DataRequired(_l("Enter the HOA's name.")), Length(max=255)])
+    address = text_field(_l("Address"))
+    phone = text_field(_l("Phone"), 60)
+    email = text_field(_l("E-mail"))
+    accountant_contact = text_field(_l("Accountant's contact for residents"))
+    prefixes = StringField(_l("Account number prefixes (comma-separated)"),
+                           filters=[lambda v: ",".join(p.strip() for p in (v or "").split(",")
+                                                       if p.strip())],
+                           validators=[DataRequired(_l("Enter at least one prefix."))])
+    recipient = text_field(_l("Payee as in the bank"))
+    inn = digits_field(_l("INN"), (10, 12), _l("An INN has 10 digits (12 for an entrepreneur)."))
+    kpp = digits_field(_l("KPP"), (9,), _l("A KPP has 9 digits."))
+    bank_name = text_field(_l("Bank"))
+    bic = digits_field(_l("BIC"), (9,), _l("A BIC has 9 digits."))
+    settlement_account = digits_field(_l("Settlement account"), (20,),
+                                      _l("A bank account number has 20 digits."))
+    corr_account = digits_field(_l("Correspondent account"), (20,),
+                                _l("A bank account number has 20 digits."))
+    window_start_day = day_of_month_field(_l("Readings window opens on day"))
+    window_end_day = day_of_month_field(_l("Readings window closes on day"))
+    pay_by_day = day_of_month_field(_l("Pay by day"))
+    registration_check = SelectField(_l("Registration check"), choices=[
+        ("none", _l("Account number only")),
+        ("code", _l("Registration code from the receipt")),
+        ("email", _l("E-mail loaded by the accountant"))])
+
+    def validate_prefixes(self, field):
+        if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):
+            raise ValidationError(_l("Prefixes are digits separated by commas, e.g. 10, 11."))
+
+    def validate_window_end_day(self, field):
+        if field.data and self.window_start_day.data and field.data < self.window_start_day.data:
+            raise ValidationError(_l("The window cannot close before it opens."))
+# --- meter readings --------------------------------------------------------------------------
+
+READING_TEXT = re.compile(r"(\d+)(?:[.,](\d+))?")
+
+
+def parse_reading(text):
+    """'123,45' or '123.45' -> Decimal('123.45'); '' -> None; anything else raises ValueError
+    carrying the message for the resident."""
+    from decimal import Decimal
+    text = re.sub(r"[\s\u00a0]", "", text or "")
+    if not text:
+        return None
+    if text[0] in "-\u2212" and READING_TEXT.fullmatch(text[1:]):
+        raise ValueError(_l("A reading cannot be negative."))
+    found = READING_TEXT.fullmatch(text)
+    if not found:
+        raise ValueError(_l("Enter digits only, with a decimal comma or point, e.g. 123,456."))
+    if found.group(2) and len(found.group(2)) > 3:
+        raise ValueError(_l("At most 3 digits after the decimal comma."))
+    if len(found.group(1).lstrip("0")) > 10:
+        raise ValueError(_l("The number is too large for a meter reading."))
+    return Decimal(text.replace(",", "."))
+
+
+class ReadingField(StringField):
+    """A reading as typed; `data` becomes a Decimal (or None when left empty) once validated."""
+    text = ""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.text = (self.data or "")[:40]
+        self.data = None
+
+    def pre_validate(self, form):
+        try:
+            self.data = parse_reading(self.text)
+        except ValueError as exc:
+            raise StopValidation(str(exc.args[0])) from None
+
+    def _value(self):
+        return self.text
+
+
+ZONE_LABELS = {1: _l("T1 (day)"), 2: _l("T2 (night)"), 3: _l("T3 (peak)")}
+
+
+def reading_field_name(meter_id, zone):
+    return f"m{meter_id}_t{zone}"
+
+
+def zone_label(meter, zone):
+    return ZONE_LABELS[zone] if meter.zones > 1 else _l("This month's reading")
+
+
+class ReadingsForm(FlaskForm):
+    """This month's readings for the meters of one account: m<id>_t<zone> per tariff zone,
+    m<id>_replaced and m<id>_confirm per meter."""
+
+    @classmethod
+    def for_meters(cls, meters, **kwargs):
+        class Form(cls):
+            pass
+        for meter in meters:
+            for zone in meter.zone_numbers:
+                setattr(Form, reading_field_name(meter.id, zone),
+                        ReadingField(zone_label(meter, zone), render_kw={"inputmode": "decimal",
+                                                                         "autocomplete": "off"}))
+            setattr(Form, f"m{meter.id}_replaced",
+                    BooleanField(_l("The meter was replaced or went past its maximum")))
+            setattr(Form, f"m{meter.id}_confirm", BooleanField(_l("Yes, this reading is right")))
+        return Form(**kwargs)
+
+
+class OfficeReadingForm(ReadingsForm):
+    """A reading an accountant enters on a resident's behalf."""
+    period = StringField(_l("Month (YYYY-MM)"), validators=[
+        DataRequired(_l("Enter the month, e.g. 2026-03."))])
+
+    def validate_period(self, field):
+        from models import parse_period
+        if parse_period((field.data or "").strip()) is None:
+            raise ValidationError(_l("Enter the month as year-month, e.g. 2026-03."))
+
+
+class ReadingStatusForm(FlaskForm):
+    """The accountant's decision on a reading: accept it, or decline it with a reason."""
+    decision = StringField()
+    reason = StringField(_l("Reason (shown to the resident)"), validators=[
+        Length(max=200, message=_l("The reason must be at most 200 characters."))])
+
+    def validate_decision(self, field):
+        if field.data not in ("accepted", "declined"):
+            raise ValidationError(_l("Choose to accept or to decline the reading."))
+
+    def validate_reason(self, field):
+        if self.decision.data == "declined" and not (field.data or "").strip():
+            raise ValidationError(_l("Write why the reading is declined."))

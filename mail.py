@@ -10,11 +10,15 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from extensions import mail
+from models import OutgoingMail
 from tokens import make_token
 
 log = logging.getLogger("domkom.mail")
 LINK = re.compile(r"https?://\S+")
+
+# send_email() results; both are true, since the message is not lost either way
+SENT = "sent"
+QUEUED = "queued"
 
 
 def external_url(endpoint, **values):
@@ -31,7 +35,7 @@ def clean_header(value):
 
 
 def send_email(to, subject, template, **context):
-    """Render templates/email/<template>.txt/.html and send or save it; True when handed over."""
+    """Render templates/email/<template>.txt/.html and send it: SENT, or QUEUED for a retry."""
     message = Message(
         subject=clean_header(subject),
         recipients=[clean_header(to)],
@@ -39,13 +43,33 @@ def send_email(to, subject, template, **context):
         html=render_template(f"email/{template}.html", **context),
     )
     if not current_app.config.get("MAIL_SERVER"):
-        return save_to_outbox(message)
+        return save_to_outbox(message) and SENT
     try:
-        mail.send(message)
+        deliver(message)
     except (smtplib.SMTPException, OSError, socket.error) as exc:
-        log.warning("could not send mail to %s: %s", to, exc)
-        return False
-    return True
+        log.warning("could not send mail to %s, queued for a retry: %s", to, exc)
+        keep(message, exc)
+        return QUEUED
+    return SENT
+
+
+def deliver(message):
+    """Hand one message to the SMTP server; raises when it refuses or cannot be reached."""
+    config = current_app.config
+    smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp(config["MAIL_SERVER"], config["MAIL_PORT"],
+              timeout=config.get("MAIL_TIMEOUT", 15)) as host:
+        if config["MAIL_USE_TLS"]:
+            host.starttls()
+        if config.get("MAIL_USERNAME"):
+            host.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        host.sendmail(message.sender, message.send_to, message.as_bytes())
+
+
+def keep(message, error):
+    """Queue the message for `flask send-queued`; in the caller's transaction, if any."""
+    OutgoingMail.create(to=message.recipients[0], subject=message.subject, text=message.body,
+                        html=message.html or "", attempts=1, last_error=str(error)[:1000])
 
 
 def save_to_outbox(message):

@@ -10,7 +10,7 @@ def _serializer(purpose):
 def _fingerprint(purpose, resident):
     """What a token is bound to, so that it stops working once used or superseded."""
     if purpose == "activate":
-        return resident.activation_sent_at.isoformat()
+        return resident.session_salt  # renewed with every activation e-mail
     if purpose == "reset":
         return (resident.pending_password_hash or "")[-16:]
     return resident.pending_email or ""

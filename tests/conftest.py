@@ -72,11 +72,27 @@ def app(tmp_path):
 
 @pytest.fixture
 def demo(app):
-    """The demo HOAs and accounts, loaded the way `flask demo` loads them."""
+    """The demo HOAs and their accounts only, so that a test's own charges and meters are
+    all there is."""
     import demo as demo_data
     with app.app_context():
-        demo_data.load(echo=lambda *a: None)
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
     return app
+
+
+@pytest.fixture
+def demo_full(demo):
+    """Everything `flask demo` loads: accounts, 14 months of charges and payments, meters."""
+    import demo as demo_data
+    import importer
+    from models import Hoa
+    with demo.app_context(), importer.request_context():
+        files = [(name, (demo_data.SAMPLES / name).read_bytes())
+                 for name in demo_data.SAMPLE_FILES if name != "accounts.csv"]
+        batch = importer.check(Hoa.get(Hoa.prefixes == "10"), files)
+        assert batch.ok, batch.problems[:5]
+        batch.save()
+    return demo
 
 
 @pytest.fixture
@@ -232,3 +248,54 @@ def office(demo, client):
                                                    "password": "office-pass-1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return hoa
+
+
+@pytest.fixture
+def snapshot(app):
+    """A callable returning every table's rows, to show that a refused request changed nothing."""
+    from models import MODELS
+
+    def take():
+        with app.app_context():
+            return {model.__name__: sorted(tuple(row.values()) for row in model.select().dicts())
+                    for model in MODELS if model.__name__ != "AuditEvent"}
+    return take
+class SmtpCollector:
+    """An aiosmtpd handler on 127.0.0.1 keeping what it receives; set `reply` (e.g.
+    "451 4.3.0 Try later") to make it refuse, stop() to make it unreachable."""
+
+    def __init__(self, port):
+        self.port, self.reply, self.controller = port, None, None
+        self.envelopes, self.messages = [], []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpCollector(free_port())
+    server.start()
+    yield server
+    server.stop()

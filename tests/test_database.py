@@ -13,10 +13,10 @@ from models import Account, Charge, Hoa, Meter, Reading, Resident, db
 def test_money_comes_back_exactly(demo):
     with demo.app_context():
         account = Account.by_number("100001")
-        Charge.create(account=account, period=date(2026, 3, 1), service="Отопление",
+        created = Charge.create(account=account, period=date(2026, 3, 1), service="Отопление",
                       volume=Decimal("1.234"), tariff=Decimal("2874.6512"),
                       amount=Decimal("123456789012.34"), recalculation=Decimal("-0.01"))
-        charge = Charge.get(Charge.account == account)
+        charge = Charge.get_by_id(created.id)
         assert charge.amount == Decimal("123456789012.34")
         assert charge.tariff == Decimal("2874.6512")
         assert charge.to_pay == Decimal("123456789012.33")

@@ -1,0 +1,145 @@
+"""Receipt rendering speed: one receipt as a resident downloads it, and a 1,000-receipt house.
+
+    .venv/bin/python bench/bench_receipts.py [--accounts 1000] [--profile]
+
+Data is generated into a temporary SQLite file. The batch should cost less per receipt than a
+single receipt: fonts are set up once per document and the QR mask is chosen once per batch.
+"""
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from models import (Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading,  # noqa: E402
+                    add_months, create_tables, db)
+
+PERIOD = date(2026, 10, 1)
+MONTHS = 12
+SERVICES = [("Содержание и ремонт жилого помещения", "м²", "54", "32.50"),
+            ("Холодное водоснабжение", "м³", "4.2", "48.12"),
+            ("Горячее водоснабжение", "м³", "2.8", "221.39"),
+            ("Водоотведение", "м³", "7", "39.61"),
+            ("Электроснабжение", "кВт·ч", "180", "6.43"),
+            ("Отопление", "Гкал", "1.12", "2413.55"),
+            ("Обращение с ТКО", "чел.", "2", "118.70")]
+
+
+def generate(accounts):
+    """One HOA with `accounts` accounts, 12 months of charges and payments, two meters each."""
+    hoa = Hoa.create(name="ТСЖ «Бенчмарк»", inn="6312345678", kpp="631201001",
+                     address="г. Самара, ул. Тестовая, д. 1", phone="+7 (846) 200-00-09",
+                     prefixes="9", recipient="ТСЖ «Бенчмарк»", bank_name="ПАО «Демобанк»",
+                     bic="043601999", settlement_account="40703810900000001234",
+                     corr_account="30101810200000000999")
+    with db.atomic():
+        Account.insert_many([dict(number=str(900000 + i), hoa=hoa, address=f"г. Самара, ул. "
+                                  f"Тестовая, д. {1 + i // 200}", apartment=str(i % 200 + 1),
+                                  owner="Иванов Иван Иванович", area=Decimal("54.00"),
+                                  residents=2) for i in range(accounts)]).execute()
+    ids = [a.id for a in Account.select(Account.id).where(Account.hoa == hoa)]
+    periods = [add_months(PERIOD, -k) for k in range(MONTHS)]
+    with db.atomic():
+        for n, account_id in enumerate(ids):
+            rows = [dict(account=account_id, period=p, service=s, unit=u, volume=Decimal(v),
+                         tariff=Decimal(t), amount=(Decimal(v) * Decimal(t)).quantize(Decimal("0.01")))
+                    for p in periods for s, u, v, t in SERVICES]
+            Charge.insert_many(rows).execute()
+            MonthBalance.insert_many([dict(account=account_id, period=p,
+                                           opening_balance=Decimal(n % 7 * 1000 - 2000))
+                                      for p in periods]).execute()
+            Payment.insert_many([dict(account=account_id, period=p, paid_on=p + timedelta(days=9),
+                                      amount=Decimal("6500.00")) for p in periods]).execute()
+            for kind, unit in (("cold_water", "м³"), ("electricity", "кВт·ч")):
+                meter = Meter.create(account=account_id, kind=kind, unit=unit, serial=f"S{n}",
+                                     place="Кухня", zones=1 if kind == "cold_water" else 2,
+                                     initial_t1=Decimal("1"), initial_t2=Decimal("1"))
+                Reading.create(meter=meter, period=PERIOD, t1=Decimal("123.4"), t2=Decimal("56"),
+                               submitted_at=datetime(2026, 10, 20))
+    return hoa
+
+
+def timed(func, *args, **kwargs):
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true", help="print the batch's profile")
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="domkom-bench-"))
+    app = create_app({"DATABASE": str(folder / "bench.db"), "SECRET_KEY": "bench",
+                      "TESTING": True})
+    with app.app_context():
+        create_tables()
+        seconds, hoa = timed(generate, options.accounts)
+        print(f"data: {options.accounts} accounts × {MONTHS} months generated in {seconds:.1f} s")
+        import receipts
+        import statements
+        account = Account.select().where(Account.hoa == hoa).first()
+
+        def one_receipt(number):
+            # a resident's download: fresh document, fonts, the QR code with the mask search
+            receipts.qr_code.cache_clear()
+            statement = statements.Statement.for_month(account, PERIOD)
+            return receipts.render_receipt(statement, statements.meter_readings(account, PERIOD))
+
+        one_receipt(0)  # warm imports and caches
+        singles = [timed(one_receipt, i)[0] for i in range(15)]
+        single = statistics.median(singles)
+        print(f"single receipt: {single * 1000:.1f} ms (median of 15)")
+
+        # the parts a single receipt pays once and a batch must not pay per page
+        fonts = statistics.median(timed(receipts.ReceiptPdf)[0] for _ in range(5))
+        payload = receipts.qr_payload(statements.Statement.for_month(account, PERIOD))
+        search = statistics.median(timed(receipts.make_qr, payload)[0] for _ in range(10))
+        fixed = statistics.median(timed(receipts.make_qr, payload, 0)[0] for _ in range(10))
+        print(f"  font set-up per document: {fonts * 1000:.1f} ms; QR with mask search: "
+              f"{search * 1000:.1f} ms, with the batch's mask: {fixed * 1000:.1f} ms")
+
+        seconds, pdf = timed(statements.house_receipts, hoa, PERIOD)
+        per = seconds / options.accounts
+        print(f"batch: {options.accounts} receipts in {seconds:.1f} s = {per * 1000:.1f} ms per "
+              f"receipt ({per / single:.2f} × a single receipt), PDF {len(pdf) / 1e6:.1f} MB")
+        # the profile of a smaller batch: profiling slows every call, so it is not timed above
+        sample = list(statements.accounts_with_data(hoa, PERIOD))[:100]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        statements.house_receipts(hoa, PERIOD, sample)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        total = stats.total_tt
+
+        def share(predicate):
+            return sum(row[3] for key, row in stats.stats.items() if predicate(key))
+
+        parts = {
+            "font set-up (add_font)": share(lambda k: k[2] == "add_font"),
+            "QR mask search (segno evaluate_mask)": share(lambda k: "evaluate_mask" in k[2]
+                                                          or k[2] == "find_best_mask"),
+            "QR encoding (segno.make)": share(lambda k: k[2] == "make_qr"),
+            "data queries (Statement.for_month, meter_readings)": share(
+                lambda k: k[2] in ("for_month", "meter_readings")),
+            "layout (add_receipt)": share(lambda k: k[2] == "add_receipt"),
+            "PDF output incl. font subsetting (output)": share(lambda k: k[2] == "output"),
+        }
+        print(f"profile of a {len(sample)}-receipt batch (cumulative time, share):")
+        for name, value in parts.items():
+            print(f"  {name:52s} {value:7.2f} s  {value / total * 100:5.1f} %")
+        if options.profile:
+            stats.sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()

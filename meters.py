@@ -1,0 +1,149 @@
+"""The resident's meters: this month's readings, each meter's history and chart."""
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import format_date, ngettext
+from flask_login import current_user
+
+import charts
+from reminders import remind_command
+from auth import client_ip, resident_required
+from forms import ReadingsForm, reading_field_name, zone_label
+from models import Meter, Reading, month_start
+from readings import (
+    SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
+    today, unit_of,
+)
+
+bp = Blueprint("meters", __name__, url_prefix="/cabinet/meters", cli_group=None)
+
+METER_FIELD = re.compile(r"^m(\d+)_")
+VERIFICATION_WARNING_DAYS = 30
+
+
+def get_meter_or_404(meter_id):
+    """A meter of the current resident's account; anything else is 404."""
+    meter = Meter.get_or_none(Meter.id == meter_id, Meter.account == current_user.account)
+    if meter is None:
+        abort(404)
+    return meter
+
+
+def posted_meter_ids():
+    return {int(m.group(1)) for key in request.form if (m := METER_FIELD.match(key))}
+
+
+@bp.route("", methods=["GET", "POST"])
+@resident_required
+def index():
+    account = current_user.account
+    hoa = account.hoa
+    day = today()
+    period = month_start(day)
+    meters = list(Meter.of_account(account, include_archived=True))
+    taking = [m for m in meters if not m.archived and not m.verification_expired(day)]
+    form = ReadingsForm.for_meters(taking)
+    is_open = hoa.window_state(day)[0]
+    problems, meter_errors, confirm = [], {}, {}
+    if request.method == "POST":
+        by_id = {m.id: m for m in meters}
+        if posted_meter_ids() - set(by_id):
+            abort(404)
+        if form.validate_on_submit():
+            checks = []
+            for meter in taking:
+                values = tuple(form[reading_field_name(meter.id, z)].data
+                               for z in meter.zone_numbers)
+                if all(v is None for v in values):
+                    continue
+                checks.append(check_values(meter, values, period, day,
+                                           replaced=form[f"m{meter.id}_replaced"].data,
+                                           confirmed=form[f"m{meter.id}_confirm"].data))
+            for meter_id in posted_meter_ids():
+                meter = by_id[meter_id]
+                if meter not in taking and any(request.form.get(reading_field_name(meter_id, z))
+                                               for z in meter.zone_numbers):
+                    checks.append(check_values(meter, (None,) * meter.zones, period, day))
+            if not is_open:
+                problems.append(window_text(hoa, day))
+            elif not checks:
+                problems.append(_("No readings were entered: fill in at least one field."))
+            elif all(c.ok for c in checks):
+                written = save_checks(checks, period, resident=current_user._get_current_object(),
+                                      ip=client_ip())
+                if written:
+                    flash(ngettext("%(num)s reading is saved. Thank you!",
+                                   "%(num)s readings are saved. Thank you!", written), "success")
+                else:
+                    flash(_("These readings were already saved."), "info")
+                return redirect(url_for("meters.index"))
+            for check in checks:
+                for zone, message in check.errors.items():
+                    if zone:
+                        form[reading_field_name(check.meter.id, zone)].errors.append(message)
+                    else:
+                        meter_errors[check.meter.id] = message
+                if check.confirm:
+                    confirm[check.meter.id] = list(check.confirm.values())
+                    for zone in check.confirm:
+                        form[reading_field_name(check.meter.id, zone)].errors.append(
+                            check.confirm[zone])
+            for meter in meters:
+                if meter.archived and meter.id in meter_errors:
+                    problems.append(f"{meter.serial}: {meter_errors[meter.id]}")
+            if not problems:
+                problems.append(_("Nothing was saved yet: see the messages next to the fields."))
+    rows = [meter_row(m, day, period) for m in meters if not m.archived]
+    archived = [m for m in meters if m.archived]
+    status = 400 if request.method == "POST" else 200
+    return render_template("meters/index.html", form=form, rows=rows, archived=archived,
+                           window=window_text(hoa, day), is_open=is_open, problems=problems,
+                           meter_errors=meter_errors, confirm=confirm, hoa=hoa,
+                           contact=contact_of(hoa), zone_label=zone_label,
+                           field_name=reading_field_name), status
+
+
+def meter_row(meter, day, period):
+    """What the page shows about one meter."""
+    last = meter.last_reading()
+    current = Reading.counting_for_period([meter], period).get(meter.id)
+    latest = Reading.submissions(meter, period).first()
+    due = meter.verified_until
+    return {
+        "meter": meter, "kind": kind_label(meter), "unit": unit_of(meter), "last": last,
+        "current": current, "expired": meter.verification_expired(day),
+        "declined": latest if latest is not None and latest.status == "declined" else None,
+        "due_soon": due is not None and 0 <= (due - day).days <= VERIFICATION_WARNING_DAYS,
+    }
+
+
+def window_text(hoa, day):
+    is_open, days_left, opens_on = hoa.window_state(day)
+    if is_open:
+        end = hoa.window_bounds(day)[1]
+        return _("Readings for %(month)s are accepted until %(day)s.", month=period_name(day),
+                 day=end.strftime("%d.%m.%Y")) + " " + ngettext(
+            "%(num)s day left.", "%(num)s days left.", days_left)
+    return _("Readings are not accepted now: the window opens on %(day)s.",
+             day=opens_on.strftime("%d.%m.%Y"))
+
+
+def period_name(day):
+    return format_date(month_start(day), "LLLL yyyy")
+
+
+@bp.route("/<int:meter_id>")
+@resident_required
+def meter_history(meter_id):
+    meter = get_meter_or_404(meter_id)
+    rows = history(meter)
+    return render_template("meters/history.html", meter=meter, kind=kind_label(meter),
+                           unit=unit_of(meter), rows=list(reversed(rows)),
+                           submissions=list(meter.readings.order_by(Reading.id.desc()).limit(50)),
+                           chart=charts.consumption_chart(rows, unit_of(meter)),
+                           zone_label=zone_label, source_labels=SOURCE_LABELS,
+                           status_labels=STATUS_LABELS)
+
+
+bp.cli.add_command(remind_command)

@@ -1,0 +1,85 @@
+"""Schema versions: an older database is upgraded in place on start or by `flask migrate`.
+
+The version is kept in the Setting table under "schema_version". Version 1 is the schema
+of the first release, which had no version row. To change the schema: change the model, then
+append a step to MIGRATIONS that brings an existing database to the same shape. A fresh
+database made by create_tables() is stamped with the latest version directly.
+"""
+import logging
+
+import click
+from flask import Blueprint
+from peewee import SqliteDatabase
+from playhouse.migrate import SchemaMigrator, migrate
+
+from models import OutgoingMail, Setting, db
+
+bp = Blueprint("migrate", __name__, cli_group=None)
+log = logging.getLogger("domkom.migrate")
+KEY = "schema_version"
+
+
+def to_2(migrator):
+    """The mail queue, and an index for each HOA's security log."""
+    db.create_tables([OutgoingMail], safe=True)
+    if not any(index.name == "auditevent_hoa_id_at" for index in db.get_indexes("auditevent")):
+        migrate(migrator.add_index("auditevent", ("hoa_id", "at")))
+
+
+# (version reached, step); in order, each run once
+MIGRATIONS = [(2, to_2)]
+LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
+
+
+def current_version():
+    """None for an empty database, 1 for one made before versions were kept."""
+    if not db.table_exists(Setting._meta.table_name):
+        return 1 if db.get_tables() else None
+    row = Setting.get_or_none(Setting.key == KEY)
+    return int(row.value) if row else 1
+
+
+def set_version(version):
+    Setting.insert(key=KEY, value=str(version)).on_conflict_replace().execute()
+
+
+def stamp_latest():
+    """For create_tables(): a database made from today's models has today's schema."""
+    if Setting.get_or_none(Setting.key == KEY) is None:
+        set_version(LATEST)
+
+
+def _lock():
+    # several gunicorn workers start at once: one upgrades, the others wait and find it done
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def upgrade(echo=log.info):
+    """Bring the database to LATEST; returns the list of versions applied."""
+    applied = []
+    with _lock():
+        version = current_version()
+        if version is None or version >= LATEST:
+            return applied
+        migrator = SchemaMigrator.from_database(db.obj)
+        if not db.table_exists(Setting._meta.table_name):
+            db.create_tables([Setting])
+        for target, step in MIGRATIONS:
+            if target > version:
+                echo(f"Upgrading the database schema to version {target}: {step.__doc__}")
+                step(migrator)
+                set_version(target)
+                applied.append(target)
+    return applied
+
+
+@bp.cli.command("migrate")
+def migrate_command():
+    """Upgrade the database schema in place (also done on every start)."""
+    applied = upgrade(echo=click.echo)
+    version = current_version()
+    click.echo(f"Schema version {version}" + ("" if applied else " (nothing to do)"))
+    if version is not None and version != LATEST:
+        raise click.ClickException(f"expected version {LATEST}")

@@ -1,0 +1,186 @@
+"""The office's readings: a month's readings of an HOA, entry on a resident's behalf, export."""
+import csv
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+
+from auth import client_ip
+from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
+from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
+from office import accountant_required, get_hoa_or_404
+from readings import (
+    SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
+    unit_of,
+)
+
+bp = Blueprint("office_readings", __name__, url_prefix="/office")
+
+# The export's columns, in order; docs/readings.md describes each for the billing program.
+COLUMNS = ["account", "apartment", "meter_serial", "meter_kind", "place", "unit", "zones",
+           "period", "t1", "t2", "t3", "submitted_at", "source", "status", "reason"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text):
+    """Text a spreadsheet shows as typed: a leading =, +, -, @ would make it a formula."""
+    text = "" if text is None else str(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def chosen_period():
+    return parse_period(request.args.get("period", "")) or month_start(today())
+
+
+def month_rows(hoa, period):
+    """(meter, reading that counts or None, number of submissions) for every meter of the HOA."""
+    meters = list(Meter.of_hoa(hoa))
+    counting = Reading.counting_for_period(meters, period) if meters else {}
+    return [(m, counting.get(m.id)) for m in meters]
+
+
+@bp.route("/<int:hoa_id>/readings")
+@accountant_required
+def index(hoa_id):
+    hoa = get_hoa_or_404(hoa_id)
+    period = chosen_period()
+    rows = month_rows(hoa, period)
+    return render_template("meters/office.html", hoa=hoa, period=period, rows=rows,
+                           kind_label=kind_label, unit_of=unit_of, source_labels=SOURCE_LABELS,
+                           status_labels=STATUS_LABELS, reason_text=reason_text,
+                           received=sum(1 for _m, r in rows if r is not None))
+
+
+def export_rows(hoa, period):
+    for meter, reading in month_rows(hoa, period):
+        if reading is None:
+            continue
+        account = meter.account
+        values = [reading.t1, reading.t2 if meter.zones > 1 else None,
+                  reading.t3 if meter.zones > 2 else None]
+        yield ([account.number, account.apartment, meter.serial, meter.kind, meter.place,
+                unit_of(meter), meter.zones, period.strftime("%Y-%m")], values,
+               [reading.submitted_at, reading.source, reading.status, reading.reason])
+
+
+@bp.route("/<int:hoa_id>/readings/export.<fmt>")
+@accountant_required
+def export(hoa_id, fmt):
+    hoa = get_hoa_or_404(hoa_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    period = chosen_period()
+    name = f"readings-{hoa.id}-{period.strftime('%Y-%m')}.{fmt}"
+    AuditEvent.record("readings_exported", client_ip(), hoa=hoa, accountant=current_user.id,
+                      detail=name)
+    build = export_csv if fmt == "csv" else export_xlsx
+    return send_file(build(export_rows(hoa, period)), as_attachment=True, download_name=name,
+                     mimetype="text/csv" if fmt == "csv" else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def export_csv(rows):
+    """Semicolon-separated UTF-8 with a BOM and decimal commas, as Russian Excel opens it."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for head, values, tail in rows:
+        submitted, *rest = tail
+        writer.writerow([safe_cell(v) for v in head]
+                        + ["" if v is None else f"{v:.3f}".replace(".", ",") for v in values]
+                        + [submitted.strftime("%Y-%m-%d %H:%M")] + [safe_cell(v) for v in rest])
+    return io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
+
+
+def export_xlsx(rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "readings"
+    sheet.append(COLUMNS)
+    for head, values, tail in rows:
+        submitted, *rest = tail
+        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in head] + values
+                     + [submitted] + [safe_cell(v) for v in rest])
+        row = sheet.max_row
+        for column in (9, 10, 11):
+            sheet.cell(row=row, column=column).number_format = "0.000"
+        sheet.cell(row=row, column=12).number_format = "yyyy-mm-dd hh:mm"
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return data
+
+
+@bp.route("/<int:hoa_id>/readings/meter/<int:meter_id>", methods=["GET", "POST"])
+@accountant_required
+def enter(hoa_id, meter_id):
+    hoa = get_hoa_or_404(hoa_id)
+    meter = (Meter.select(Meter, Account).join(Account)
+             .where(Meter.id == meter_id, Account.hoa == hoa).first())
+    if meter is None:
+        abort(404)
+    form = OfficeReadingForm.for_meters([meter], data={"period": chosen_period()
+                                                       .strftime("%Y-%m")})
+    meter_error = None
+    if form.validate_on_submit():
+        period = parse_period(form.period.data.strip())
+        values = tuple(form[reading_field_name(meter.id, z)].data for z in meter.zone_numbers)
+        check = None
+        if all(v is None for v in values):
+            meter_error = _("Enter the reading.")
+        else:
+            check = check_values(meter, values, period, today(), by_accountant=True,
+                                 replaced=form[f"m{meter.id}_replaced"].data)
+        if check is not None and check.ok:
+            save_checks([check], period, source="accountant", accountant=current_user.id,
+                        ip=client_ip())
+            flash(_("The reading of meter %(serial)s for account %(number)s is saved.",
+                    serial=meter.serial, number=meter.account.number), "success")
+            return redirect(url_for("office_readings.index", hoa_id=hoa.id,
+                                    period=period.strftime("%Y-%m")))
+        for zone, message in (check.errors.items() if check else ()):
+            if zone:
+                form[reading_field_name(meter.id, zone)].errors.append(message)
+            else:
+                meter_error = message
+    status = 400 if form.is_submitted() else 200
+    return render_meter_page(hoa, meter, form, meter_error, ReadingStatusForm()), status
+
+
+def render_meter_page(hoa, meter, form, meter_error, status_form):
+    return render_template("meters/office_enter.html", hoa=hoa, meter=meter, form=form,
+                           status_form=status_form,
+                           kind=kind_label(meter), unit=unit_of(meter), meter_error=meter_error,
+                           field_name=reading_field_name, zone_label=zone_label,
+                           source_labels=SOURCE_LABELS, status_labels=STATUS_LABELS,
+                           reason_text=reason_text, history=list(meter.readings.order_by(Reading.id.desc()).limit(12)))
+
+
+@bp.route("/<int:hoa_id>/readings/<int:reading_id>/status", methods=["POST"])
+@accountant_required
+def decide(hoa_id, reading_id):
+    """Accept a flagged reading, or decline one with a reason the resident sees."""
+    hoa = get_hoa_or_404(hoa_id)
+    reading = (Reading.select(Reading, Meter, Account).join(Meter).join(Account)
+               .where(Reading.id == reading_id, Account.hoa == hoa).first())
+    if reading is None:
+        abort(404)
+    form = ReadingStatusForm()
+    if not form.validate_on_submit():
+        meter = reading.meter
+        entry = OfficeReadingForm.for_meters([meter], data={"period": reading.period
+                                                            .strftime("%Y-%m")})
+        return render_meter_page(hoa, meter, entry, None, form), 400
+    reading.status = form.decision.data
+    reading.reason = (form.reason.data or "").strip() if reading.status == "declined" else ""
+    reading.accountant = current_user.id
+    reading.save()
+    AuditEvent.record("reading_" + reading.status, client_ip(), hoa=hoa,
+                      accountant=current_user.id, account_number=reading.meter.account.number,
+                      detail=f"meter {reading.meter.serial} {reading.period:%Y-%m}")
+    flash(_("The reading is accepted.") if reading.status == "accepted"
+          else _("The reading is declined; the resident sees the reason."), "success")
+    return redirect(url_for("office_readings.enter", hoa_id=hoa.id, meter_id=reading.meter.id,
+                            period=reading.period.strftime("%Y-%m")))

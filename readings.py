@@ -1,0 +1,242 @@
+"""The rules a meter reading must pass, consumption history and the demo readings."""
+import random
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import Meter, Reading, add_months, db, month_start
+
+KIND_LABELS = {
+    "cold_water": _l("Cold water"),
+    "hot_water": _l("Hot water"),
+    "electricity": _l("Electricity"),
+    "gas": _l("Gas"),
+    "heat": _l("Heat"),
+}
+SOURCE_LABELS = {
+    "resident": _l("by the resident"),
+    "accountant": _l("by the accountant"),
+    "import": _l("from the billing program"),
+}
+STATUS_LABELS = {
+    "accepted": _l("reading accepted"),
+    "flagged": _l("reading flagged for the accountant"),
+    "declined": _l("reading declined"),
+}
+DEFAULT_UNITS = {"cold_water": "м³", "hot_water": "м³", "electricity": "кВт·ч", "gas": "м³",
+                 "heat": "Гкал"}
+# A month's consumption above LARGE_FACTOR × the recent monthly average asks for a confirmation;
+# the floor keeps a small average (a flat that stood empty) from flagging an ordinary month.
+LARGE_FACTOR = 3
+LARGE_FLOOR = {"cold_water": Decimal(20), "hot_water": Decimal(15), "electricity": Decimal(600),
+               "gas": Decimal(80), "heat": Decimal(3)}
+AVERAGE_MONTHS = 6
+REPLACED_REASON = "meter replaced or past its maximum"
+LARGE_REASON = "large consumption confirmed by the resident"
+REASON_LABELS = {
+    REPLACED_REASON: _l("the meter was replaced or went past its maximum"),
+    LARGE_REASON: _l("a large consumption confirmed by the resident"),
+}
+
+
+def today():
+    """Today, or the TODAY the configuration fixes (tests, demonstrations)."""
+    fixed = current_app.config.get("TODAY")
+    if isinstance(fixed, str):
+        fixed = date.fromisoformat(fixed)
+    return fixed or date.today()
+
+
+def reason_text(reason):
+    """The reason of a reading as people read it; the export keeps the stored text."""
+    return REASON_LABELS.get(reason, reason)
+
+
+def kind_label(meter):
+    return KIND_LABELS.get(meter.kind, meter.kind)
+
+
+def unit_of(meter):
+    return meter.unit or DEFAULT_UNITS.get(meter.kind, "")
+
+
+def months_between(earlier, later):
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def history(meter):
+    """[(reading, consumption per zone or None)] of the months of one meter, oldest first.
+    Consumption is unknown after a replacement or a roll-over (the new value is lower)."""
+    rows, previous = [], None
+    previous_values = meter.initial_values()
+    for reading in meter.counting_readings():
+        values = reading.values
+        used = tuple(v - p for v, p in zip(values, previous_values))
+        if previous is not None:
+            gap = months_between(previous.period, reading.period)
+        elif meter.commissioned_on is not None:
+            gap = max(1, months_between(month_start(meter.commissioned_on), reading.period))
+        else:
+            used, gap = None, 1  # the initial reading's date is unknown
+        if reading.status == "flagged" or (used and any(u < 0 for u in used)):
+            used = None
+        rows.append((reading, used, gap))
+        previous, previous_values = reading, values
+    return rows
+
+
+def monthly_average(meter, before):
+    """Per zone, the average consumption per month over the recent months; None without data."""
+    steps = [(used, gap) for reading, used, gap in history(meter)
+             if reading.period < before and used is not None and gap > 0][-AVERAGE_MONTHS:]
+    if not steps:
+        return None
+    months = sum(gap for used, gap in steps)
+    return tuple(sum(used[i] for used, gap in steps) / months for i in range(len(steps[0][0])))
+
+
+class Check:
+    """What the rules say about one meter's new values for one month."""
+
+    def __init__(self, meter, values):
+        self.meter, self.values = meter, values
+        self.errors = {}  # zone (0 for the meter as a whole) -> message
+        self.confirm = {}  # zone -> why the value needs a confirmation
+        self.status, self.reason = "accepted", ""
+        self.unchanged = False
+
+    @property
+    def ok(self):
+        return not self.errors and not self.confirm
+
+
+def contact_of(hoa):
+    parts = [hoa.accountant_contact, hoa.phone, hoa.email]
+    return ", ".join(p for p in parts if p) or _("your HOA's accountant")
+
+
+def check_values(meter, values, period, day, replaced=False, confirmed=False,
+                 by_accountant=False):
+    """Apply the rules to one meter's values (a tuple per zone, None where left empty)."""
+    check = Check(meter, values)
+    if meter.archived:
+        check.errors[0] = _("This meter is archived and takes no readings.")
+        return check
+    if meter.verification_expired(day) and not by_accountant:
+        check.errors[0] = _(
+            "The verification of this meter expired on %(day)s, so its readings cannot be "
+            "accepted. Have it verified or replaced and tell the accountant: %(contact)s.",
+            day=meter.verified_until.strftime("%d.%m.%Y"), contact=contact_of(meter.account.hoa))
+        return check
+    missing = [z for z, v in zip(meter.zone_numbers, values) if v is None]
+    if missing:
+        for zone in missing:
+            check.errors[zone] = _("Enter every tariff zone of this meter.")
+        return check
+    current = Reading.counting_for_period([meter], period).get(meter.id)
+    if current is not None and current.values == tuple(values) and not by_accountant:
+        check.unchanged = True  # the same reading sent again: nothing to do
+        return check
+    previous = meter.last_reading(before=period)
+    previous_values = previous.values if previous else meter.initial_values()
+    if replaced:
+        check.status, check.reason = "flagged", REPLACED_REASON
+        if by_accountant:
+            check.status = "accepted"
+        return check
+    for zone, value, before in zip(meter.zone_numbers, values, previous_values):
+        if value < before:
+            when = previous.period.strftime("%m.%Y") if previous else _("commissioning")
+            check.errors[zone] = _(
+                "The reading is below the previous one (%(previous)s, %(when)s). If the meter "
+                "was replaced or went past its maximum, tick the box below.",
+                previous=format_value(before), when=when)
+    if check.errors or by_accountant or confirmed:
+        if confirmed and not check.errors:
+            check.reason = LARGE_REASON if large_zones(meter, values, previous_values,
+                                                       previous, period) else ""
+        return check
+    for zone in large_zones(meter, values, previous_values, previous, period):
+        check.confirm[zone] = _(
+            "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
+            "Check the number; if it is right, tick the box and save again.",
+            volume=format_value(values[zone - 1] - previous_values[zone - 1]),
+            unit=unit_of(meter))
+    return check
+
+
+def large_zones(meter, values, previous_values, previous, period):
+    """The zones whose consumption is well above the recent monthly average."""
+    if previous is not None:
+        gap = max(1, months_between(previous.period, period))
+    elif meter.commissioned_on is not None:
+        gap = max(1, months_between(month_start(meter.commissioned_on), period))
+    else:
+        return []  # a first reading of a meter whose start is unknown: nothing to compare
+    average = monthly_average(meter, period)
+    floor = LARGE_FLOOR.get(meter.kind, Decimal(20))
+    found = []
+    for i, zone in enumerate(meter.zone_numbers):
+        usual = max(LARGE_FACTOR * average[i], floor) if average else floor
+        if values[i] - previous_values[i] > usual * gap:
+            found.append(zone)
+    return found
+
+
+def format_value(value):
+    text = f"{Decimal(value):.3f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def save_checks(checks, period, source="resident", resident=None, accountant=None, ip=""):
+    """Write the readings of checks that passed, all or none; returns how many were written."""
+    written = 0
+    with db.atomic():
+        for check in checks:
+            if check.unchanged:
+                continue
+            values = dict(zip(("t1", "t2", "t3"), check.values))
+            Reading.create(meter=check.meter, period=period, source=source, status=check.status,
+                           reason=check.reason, resident=resident, accountant=accountant,
+                           ip=ip, **values)
+            written += 1
+    return written
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+MONTHLY_USE = {"cold_water": (4, 9), "hot_water": (2, 6), "electricity": (120, 260),
+               "gas": (6, 20), "heat": (Decimal("0.3"), Decimal("1.6"))}
+
+
+def seed_demo_readings(day=None, months=13, seed=7):
+    """Give every meter without readings a year of plausible monthly readings, up to last month."""
+    rng = random.Random(seed)
+    day = day or date.today()
+    last = add_months(month_start(day), -1)
+    meters = list(Meter.select().where(Meter.archived == False))  # noqa: E712
+    count = 0
+    with db.atomic():
+        for meter in meters:
+            if meter.readings.exists():
+                continue
+            low, high = MONTHLY_USE.get(meter.kind, (1, 10))
+            values = list(meter.initial_values())
+            for back in range(months - 1, -1, -1):
+                period = add_months(last, -back)
+                if meter.commissioned_on and period < month_start(meter.commissioned_on):
+                    continue
+                stamp = datetime.combine(period.replace(day=20), time(19, 30))
+                if meter.verification_expired(stamp.date()):
+                    break
+                for i in range(len(values)):
+                    share = Decimal(1) if i == 0 else Decimal("0.45")
+                    use = Decimal(str(rng.uniform(float(low), float(high)))) * share
+                    values[i] = (values[i] + use).quantize(Decimal("0.001"))
+                Reading.create(meter=meter, period=period, source="import", status="accepted",
+                               submitted_at=stamp, **dict(zip(("t1", "t2", "t3"), values)))
+                count += 1
+    return count

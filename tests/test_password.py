@@ -1,0 +1,114 @@
+"""Changing data and password; forgot password that a stranger cannot abuse."""
+import pytest
+
+from conftest import path_of
+from models import Resident
+
+
+def body(response):
+    return response.get_data(as_text=True)
+
+
+def test_change_password_ends_other_sessions(demo, resident, client, app):
+    password = resident.register_and_activate()
+    resident.login(password=password)
+    other = app.test_client()
+    other.post("/login", data={"account": "100001", "password": password})
+    assert other.get("/cabinet").status_code == 200
+    r = client.post("/cabinet/password", data={"current_password": password,
+                                               "new_password": "новый-пароль-1",
+                                               "new_password_confirm": "новый-пароль-1"})
+    assert r.status_code == 302
+    assert client.get("/cabinet").status_code == 200  # this session goes on
+    assert other.get("/cabinet").status_code == 302  # the other one ended
+    resident.logout()
+    assert resident.login(password=password).status_code == 401
+    assert resident.login(password="новый-пароль-1").status_code == 302
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"current_password": "wrong-one", "new_password": "abcdefgh1",
+      "new_password_confirm": "abcdefgh1"}, "Текущий пароль указан неверно"),
+    ({"current_password": "{current}", "new_password": "abcdefgh1",
+      "new_password_confirm": "abcdefgh2"}, "Новые пароли не совпадают"),
+    ({"current_password": "{current}", "new_password": "short",
+      "new_password_confirm": "short"}, "от 8 до 128"),
+    ({"current_password": "", "new_password": "abcdefgh1",
+      "new_password_confirm": "abcdefgh1"}, "Введите текущий пароль"),
+])
+def test_bad_password_change_is_refused(logged_in, client, snapshot, data, message):
+    data = {k: v.replace("{current}", logged_in) for k, v in data.items()}
+    before = snapshot()
+    r = client.post("/cabinet/password", data=data)
+    assert r.status_code == 400
+    assert message in body(r)
+    assert snapshot() == before
+
+
+def test_forgot_password_old_one_works_until_link_followed(demo, resident, client, outbox):
+    old = resident.register_and_activate()
+    r = client.post("/forgot", data={"account": "100001"})
+    assert 'data-outcome="sent"' in body(r)
+    new = outbox.password()
+    assert new != old
+    assert resident.login(password=old).status_code == 302  # a stranger cannot lock us out
+    resident.logout()
+    assert resident.login(password=new).status_code == 401
+    link = path_of(outbox.links()[0])
+    r = client.get(link)
+    assert 'data-outcome="reset"' in body(r)
+    assert resident.login(password=old).status_code == 401
+    assert resident.login(password=new).status_code == 302
+    resident.logout()
+    r = client.get(link)
+    assert r.status_code == 400 and 'data-outcome="used"' in body(r)
+
+
+def test_forgot_answers_the_same_for_unknown_numbers(demo, resident, client, outbox):
+    resident.register_and_activate()
+    known = body(client.post("/forgot", data={"account": "100001"}))
+    unknown = body(client.post("/forgot", data={"account": "100002"}))
+    nonsense = body(client.post("/forgot", data={"account": "999999"}))
+    strip = lambda html: html.split("<main", 1)[1].split("</main>", 1)[0]  # noqa: E731
+    assert strip(known) == strip(unknown) == strip(nonsense)
+    assert len(outbox.messages()) == 2  # activation + one reset
+
+
+def test_expired_reset_link_keeps_old_password(demo, resident, client, outbox):
+    old = resident.register_and_activate()
+    client.post("/forgot", data={"account": "100001"})
+    demo.config["RESET_MAX_AGE"] = -1
+    r = client.get(path_of(outbox.links()[0]))
+    assert r.status_code == 400 and 'data-outcome="expired"' in body(r)
+    assert resident.login(password=old).status_code == 302
+
+
+def test_profile_change_and_email_confirmation(logged_in, client, outbox, demo, snapshot):
+    r = client.post("/cabinet/profile", data={"name": "Анна Сергеевна", "phone": "+7 (912) 345-67-89",
+                                              "email": "resident@example.ru"})
+    assert r.status_code == 302
+    with demo.app_context():
+        login = Resident.get()
+        assert (login.name, login.phone) == ("Анна Сергеевна", "+7 (912) 345-67-89")
+    r = client.post("/cabinet/profile", data={"name": "Анна", "phone": "",
+                                              "email": "new@example.ru"})
+    assert r.status_code == 302
+    with demo.app_context():
+        assert Resident.get().email == "resident@example.ru"  # not before confirmation
+    message = outbox.last()
+    assert message["To"] == "new@example.ru"
+    r = client.get(path_of(outbox.links(message)[0]))
+    assert "Новый e-mail подтверждён" in body(r)
+    with demo.app_context():
+        assert Resident.get().email == "new@example.ru"
+    before = snapshot()
+    for data in ({"email": "bad"}, {"email": "a@b.ru", "phone": "call me"},
+                 {"email": "a@b.ru", "name": "x" * 101}):
+        assert client.post("/cabinet/profile", data=data).status_code == 400
+    assert snapshot() == before
+
+
+def test_cabinet_needs_login(demo, client):
+    for path in ["/cabinet", "/cabinet/profile", "/cabinet/password"]:
+        r = client.get(path)
+        assert r.status_code == 302 and "/login" in r.headers["Location"]

@@ -1,0 +1,136 @@
+"""Throttling: per client address and per account number, with a Russian 429 page."""
+from conftest import make_app
+from models import Account, Accountant, AccountantHoa, Hoa, Resident
+import demo as demo_data
+
+import pytest
+
+LIMITS = {
+    "RATELIMIT_LOGIN_PER_IP": "5 per 15 minutes",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "3 per 15 minutes",
+    "RATELIMIT_REGISTER_PER_IP": "6 per hour",
+    "RATELIMIT_REGISTER_PER_ACCOUNT": "2 per hour",
+    "RATELIMIT_MAIL_PER_IP": "4 per hour",
+    "RATELIMIT_MAIL_PER_ACCOUNT": "2 per hour",
+    "RATELIMIT_OFFICE_LOGIN_PER_IP": "5 per 15 minutes",
+    "RATELIMIT_OFFICE_LOGIN_PER_EMAIL": "3 per 15 minutes",
+}
+
+
+@pytest.fixture
+def limited(tmp_path):
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, **LIMITS)
+    with app.app_context():
+        demo_data.load(echo=lambda *a: None)
+    return app
+
+
+def post(client, path, ip, **data):
+    return client.post(path, data=data, environ_base={"REMOTE_ADDR": ip})
+
+
+def register_active(app, number="100001", password="right-pass-1"):
+    from models import now
+    with app.app_context():
+        resident = Resident(account=Account.by_number(number), email=f"r{number}@example.ru",
+                            activated_at=now())
+        resident.set_password(password)
+        resident.save()
+
+
+def assert_throttled(response, minutes):
+    text = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert 'data-outcome="throttled"' in text
+    assert "Слишком много попыток" in text and f"через {minutes} минут" in text
+    assert (minutes - 1) * 60 < int(response.headers["Retry-After"]) <= minutes * 60
+
+
+def test_login_failures_per_account_from_many_addresses(limited):
+    register_active(limited)
+    client = limited.test_client()
+    for i in range(3):
+        assert post(client, "/login", f"10.0.0.{i}", account="100001", password="bad").status_code == 401
+    # even the right password waits now: the number is under attack
+    r = post(client, "/login", "10.0.0.99", account="л/с 100 001", password="right-pass-1")
+    assert_throttled(r, 15)
+    # another account from the same address is not affected
+    register_active(limited, "100002")
+    r = post(client, "/login", "10.0.0.0", account="100002", password="right-pass-1")
+    assert r.status_code == 302
+
+
+def test_login_failures_per_address_over_many_numbers(limited):
+    client = limited.test_client()
+    for i in range(5):
+        r = post(client, "/login", "10.1.1.1", account=str(100010 + i), password="bad")
+        assert r.status_code == 401
+    assert_throttled(post(client, "/login", "10.1.1.1", account="100020", password="bad"), 15)
+    assert post(client, "/login", "10.1.1.2", account="100020", password="bad").status_code == 401
+
+
+def test_successful_logins_are_not_counted(limited):
+    register_active(limited)
+    for _ in range(6):
+        client = limited.test_client()
+        r = post(client, "/login", "10.2.2.2", account="100001", password="right-pass-1")
+        assert r.status_code == 302
+
+
+def test_wrong_registration_code_counts_as_failed_attempt(limited):
+    with limited.app_context():
+        Hoa.update(registration_check="code").execute()
+        Account.update(registration_code="K7").where(Account.number == "100003").execute()
+    client = limited.test_client()
+    form = dict(account="100003", email="a@example.ru", consent="y")
+    assert post(client, "/register", "10.3.0.1", code="X1", **form).status_code == 403
+    assert post(client, "/register", "10.3.0.2", code="X2", **form).status_code == 403
+    r = post(client, "/register", "10.3.0.3", code="K7", **form)
+    assert_throttled(r, 60)
+    with limited.app_context():
+        assert Resident.select().count() == 0
+
+
+def test_registration_per_address_counts_every_try(limited):
+    client = limited.test_client()
+    for i in range(6):
+        r = post(client, "/register", "10.4.0.1", account=str(200001 + i), email="a@example.ru",
+                 consent="y")
+        assert r.status_code == 200  # "HOA not loaded": an answer that tells something
+    assert_throttled(post(client, "/register", "10.4.0.1", account="200100",
+                          email="a@example.ru", consent="y"), 60)
+
+
+@pytest.mark.parametrize("path", ["/forgot", "/register/resend"])
+def test_mail_doors_count_every_request(limited, path):
+    from pathlib import Path
+    register_active(limited)
+    client = limited.test_client()
+    for i in range(2):
+        assert post(client, path, f"10.5.0.{i}", account="100001").status_code in (200, 302)
+    assert_throttled(post(client, path, "10.5.0.9", account="100001"), 60)
+    sent = list(Path(limited.config["MAIL_OUTBOX"]).glob("*.eml"))
+    assert len(sent) == (2 if path == "/forgot" else 0)
+
+
+def test_office_login_failures_per_email(limited):
+    with limited.app_context():
+        accountant = Accountant(email="buh@rassvet.example")
+        accountant.set_password("office-pass-1")
+        accountant.save()
+        AccountantHoa.create(accountant=accountant, hoa=Hoa.get(Hoa.prefixes == "10"))
+    client = limited.test_client()
+    for i in range(3):
+        r = post(client, "/office/login", f"10.6.0.{i}", email="buh@rassvet.example", password="x")
+        assert r.status_code == 401
+    r = post(client, "/office/login", "10.6.0.8", email=" BUH@rassvet.example",
+             password="office-pass-1")
+    assert_throttled(r, 15)
+    r = post(client, "/office/login", "10.6.0.8", email="other@rassvet.example", password="x")
+    assert r.status_code == 401
+
+
+def test_pages_are_not_throttled_by_get(limited):
+    client = limited.test_client()
+    for _ in range(20):
+        assert client.get("/login").status_code == 200
