@@ -136,10 +136,13 @@ def load_user(user_id):
     """Residents are 'r:<id>:<salt>', accountants 'a:<id>:<salt>'; a rotated salt logs out."""
     try:
         kind, pk, salt = user_id.split(":")
-        model = {"r": Resident, "a": Accountant}[kind]
-        query = Resident.with_account() if kind == "r" else Accountant.select()
-        user = query.where(model.id == int(pk)).first()
-    except (ValueError, KeyError):
+        if kind == "r":
+            user = Resident.for_session(int(pk))
+        elif kind == "a":
+            user = Accountant.get_or_none(Accountant.id == int(pk))
+        else:
+            return None
+    except ValueError:
         return None
     if user is None or not secrets.compare_digest(user.session_salt, salt):
         return None
