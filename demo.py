@@ -4,11 +4,14 @@ from datetime import date
 from pathlib import Path
 
 import importer
-from models import Hoa, Notice, db
+from models import Accountant, AccountantHoa, Hoa, Notice, db
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 SAMPLE_FILES = ("accounts.csv", "charges.csv", "payments.csv", "meters.csv")
 STREET = "г. Самара, ул. Солнечная, д. 12"
+# The demo's office login; a real server gets its accountants from `flask create-accountant`.
+DEMO_ACCOUNTANT = "office@rassvet.example"
+DEMO_ACCOUNTANT_PASSWORD = "demo-office-2026"
 
 
 def load(echo=print, files=SAMPLE_FILES):
@@ -38,5 +41,10 @@ def load(echo=print, files=SAMPLE_FILES):
                       body="С 1 по 10 июня 2026 года горячей воды не будет; перерасчёт сделан "
                            "в квитанции за июнь.", starts_on=date(2026, 5, 20),
                       ends_on=date(2026, 6, 30))
+        accountant = Accountant(email=DEMO_ACCOUNTANT, name="Анна Викторовна")
+        accountant.set_password(DEMO_ACCOUNTANT_PASSWORD)
+        accountant.save()
+        AccountantHoa.create(accountant=accountant, hoa=rassvet)
+    echo(f"Accountant's office: /office/login as {DEMO_ACCOUNTANT} / {DEMO_ACCOUNTANT_PASSWORD}")
     echo("Demo data loaded: ТСЖ «Рассвет» (accounts 100001–100040, charges and payments "
          "10.2025–11.2026, meters), ЖСК «Полёт» (prefix 20, no accounts).")
