@@ -12,7 +12,7 @@ from flask import Blueprint
 from peewee import SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import OutgoingMail, Setting, db
+from models import OutgoingMail, ReminderSent, Setting, db
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -20,8 +20,8 @@ KEY = "schema_version"
 
 
 def to_2(migrator):
-    """The mail queue, and an index for each HOA's security log."""
-    db.create_tables([OutgoingMail], safe=True)
+    """The mail queue, the reminders already sent, and an index for each HOA's security log."""
+    db.create_tables([OutgoingMail, ReminderSent], safe=True)
     if not any(index.name == "auditevent_hoa_id_at" for index in db.get_indexes("auditevent")):
         migrate(migrator.add_index("auditevent", ("hoa_id", "at")))
 

@@ -7,7 +7,7 @@ import migrate
 from conftest import make_app
 from models import (
     Account, AuditEvent, Charge, Meter, MonthBalance, Notice, OutgoingMail, Payment, Reading,
-    Resident, Setting, db, now,
+    ReminderSent, Resident, Setting, db, now,
 )
 
 
@@ -49,10 +49,12 @@ def dump(path):
 
 
 def make_version_1(path):
-    """Take today's schema back to version 1: no mail queue, no log index, no version row."""
+    """Take today's schema back to version 1: no mail queue, no reminders, no log index, no
+    version row."""
     con = sqlite3.connect(path)
     with con:
         con.execute("DROP TABLE outgoingmail")
+        con.execute("DROP TABLE remindersent")
         con.execute("DROP INDEX auditevent_hoa_id_at")
         con.execute("DELETE FROM setting")
     con.close()
@@ -86,6 +88,7 @@ def test_start_upgrades_an_old_database_without_losing_a_row(tmp_path):
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
         assert OutgoingMail.select().count() == 0
+        assert ReminderSent.select().count() == 0
     assert "auditevent_hoa_id_at" in indexes(path, "auditevent")
     checked = 0
     for table, rows in before.items():
