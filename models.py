@@ -35,8 +35,10 @@ def open_database(url):
             scheme += "+pool"  # peewee picks psycopg 3 when psycopg2 is not installed
         database = connect(f"{scheme}://{rest}")
     else:
+        # a pooled connection is handed to whichever thread asks next (threaded servers,
+        # background writers), one thread at a time
         database = PooledSqliteDatabase(url, pragmas=SQLITE_PRAGMAS, max_connections=64,
-                                        stale_timeout=3600)
+                                        stale_timeout=3600, check_same_thread=False)
     db.initialize(database)
     return database
 
