@@ -11,7 +11,8 @@ SAMPLE_FILES = ("accounts.csv", "charges.csv", "payments.csv", "meters.csv")
 STREET = "г. Самара, ул. Солнечная, д. 12"
 
 
-def load(echo=print):
+def load(echo=print, files=SAMPLE_FILES):
+    """Create the demo HOAs and load `files` from data/samples/ (tests may load fewer)."""
     with db.atomic():
         rassvet = Hoa.create(
             name="ТСЖ «Рассвет»", inn="6312345678", kpp="631201001", address=STREET,
@@ -25,7 +26,7 @@ def load(echo=print):
                    phone="+7 (846) 200-00-02", accountant_contact="бухгалтер Олег Петрович")
         with importer.request_context():
             batch = importer.check(rassvet, [(name, (SAMPLES / name).read_bytes())
-                                             for name in SAMPLE_FILES])
+                                             for name in files])
             if not batch.ok:
                 raise RuntimeError("\n".join(str(p) for p in batch.problems[:20]))
             batch.save()

@@ -49,8 +49,9 @@ def email_field(label=None):
     return EmailField(label or _l("E-mail"), validators=[
         DataRequired(_l("Enter your e-mail.")),
         Length(max=254, message=_l("The e-mail is too long.")),
+        # a non-Latin name before @ cannot be put in a mail header by our mail library
         Email(_l("This does not look like an e-mail address, e.g. name@mail.ru."),
-              check_deliverability=False)])
+              check_deliverability=False, allow_smtputf8=False)])
 
 
 def new_password_fields():

@@ -72,11 +72,27 @@ def app(tmp_path):
 
 @pytest.fixture
 def demo(app):
-    """The demo HOAs and accounts, loaded the way `flask demo` loads them."""
+    """The demo HOAs and their accounts only, so that a test's own charges and meters are
+    all there is."""
     import demo as demo_data
     with app.app_context():
-        demo_data.load(echo=lambda *a: None)
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
     return app
+
+
+@pytest.fixture
+def demo_full(demo):
+    """Everything `flask demo` loads: accounts, 14 months of charges and payments, meters."""
+    import demo as demo_data
+    import importer
+    from models import Hoa
+    with demo.app_context(), importer.request_context():
+        files = [(name, (demo_data.SAMPLES / name).read_bytes())
+                 for name in demo_data.SAMPLE_FILES if name != "accounts.csv"]
+        batch = importer.check(Hoa.get(Hoa.prefixes == "10"), files)
+        assert batch.ok, batch.problems[:5]
+        batch.save()
+    return demo
 
 
 @pytest.fixture
@@ -246,13 +262,17 @@ def snapshot(app):
     return take
 class SmtpCollector:
     """An aiosmtpd handler on 127.0.0.1 keeping what it receives; set `reply` (e.g.
-    "451 4.3.0 Try later") to make it refuse, stop() to make it unreachable."""
+    "451 4.3.0 Try later") to make it refuse, `delay` (seconds) to make it slow, stop() to make
+    it unreachable."""
 
     def __init__(self, port):
-        self.port, self.reply, self.controller = port, None, None
+        self.port, self.reply, self.delay, self.controller = port, None, 0, None
         self.envelopes, self.messages = [], []
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+            await asyncio.sleep(self.delay)
         if self.reply:
             return self.reply
         self.envelopes.append(envelope)

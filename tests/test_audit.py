@@ -36,6 +36,8 @@ def test_log_needs_an_accountant(demo, logged_in, client):
 
 
 def test_log_is_paginated(office, client, demo):
+    already = client.get(f"/office/{office.id}/audit").get_data(as_text=True).count("<tr data-event=")
+    assert 0 < already < 50  # the demo's loads and this office login
     with demo.app_context():
         for i in range(120):
             AuditEvent.record("login_failed", "198.51.100.1", hoa=office,
@@ -43,7 +45,7 @@ def test_log_is_paginated(office, client, demo):
     first = client.get(f"/office/{office.id}/audit").get_data(as_text=True)
     assert first.count('<tr data-event=') == 50
     last = client.get(f"/office/{office.id}/audit?page=3").get_data(as_text=True)
-    assert last.count("<tr data-event=") == 122 - 100  # 120 + the office login + the demo load
+    assert last.count("<tr data-event=") == already + 120 - 100
     assert client.get(f"/office/{office.id}/audit?page=999").status_code == 200
     assert client.get(f"/office/{office.id}/audit?page=abc").status_code == 200
 

@@ -33,7 +33,9 @@ def test_backup_during_writes(app, tmp_path):
     thread = threading.Thread(target=writer)
     thread.start()
     try:
+        deadline = time.monotonic() + 30
         while len(committed) < 50:
+            assert thread.is_alive() and time.monotonic() < deadline, "the writer stopped"
             time.sleep(0.01)
         taken = []
         for _ in range(5):

@@ -21,7 +21,7 @@ def test_register_activate_login_change_forgot(live_server, page):
     import demo
     with live_server.app.app_context():
         create_tables()
-        demo.load(echo=lambda *a: None)
+        demo.load(echo=lambda *a: None, files=("accounts.csv",))
     outbox = live_server.app.config["MAIL_OUTBOX"]
     page.set_viewport_size({"width": 360, "height": 740})
 

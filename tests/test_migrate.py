@@ -17,7 +17,7 @@ def fill(app):
     from werkzeug.security import generate_password_hash
     password_hash = generate_password_hash("password-1")
     with app.app_context():
-        demo_data.load(echo=lambda *a: None)
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
         for i, account in enumerate(Account.select()):
             resident = Resident.create(account=account, email=f"r{i}@example.ru", name="Жилец",
                                        activated_at=now(), password_hash=password_hash)

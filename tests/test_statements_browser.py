@@ -7,7 +7,7 @@ from models import Account, Resident, now
 
 def test_resident_reads_statement_and_downloads_receipt(live_server, page, tmp_path):
     with live_server.app.app_context():
-        demo_data.load(echo=lambda *a: None)
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
         load_statements(live_server.app)
         resident = Resident(account=Account.get(Account.number == "100001"),
                             email="anna@example.ru", activated_at=now())
