@@ -186,11 +186,7 @@ def release(hoa_id, account_id):
     if resident is None:
         flash(_("Account %(number)s is not registered.", number=account.number), "info")
     else:
-        with db.atomic():
-            AuditEvent.record("registration_released", client_ip(), hoa=hoa,
-                              accountant=current_user.id, account_number=account.number,
-                              detail=f"email={resident.email}")
-            resident.delete_instance()
+        resident.release(accountant=current_user.id, ip=client_ip())
         flash(_("The registration of account %(number)s is released; the resident can register "
                 "again.", number=account.number), "success")
     return redirect(url_for("office.registrations", hoa_id=hoa.id))
@@ -256,7 +252,7 @@ def settings(hoa_id):
             400 if form.is_submitted() else 200
     form.populate_obj(hoa)
     hoa.save()
-    AuditEvent.record("hoa_settings", client_ip(), hoa=hoa, accountant=current_user.id)
+    AuditEvent.record("settings_changed", client_ip(), hoa=hoa, accountant=current_user.id)
     flash(_("The settings are saved."), "success")
     return redirect(url_for("office.settings", hoa_id=hoa.id))
 

@@ -125,7 +125,7 @@ def test_releasing_a_registration_lets_the_owner_register_again(office, client, 
     assert "Регистрация лицевого счёта 100001 снята" in text(response)
     with demo.app_context():
         assert Resident.by_number("100001") is None
-        event = AuditEvent.get(AuditEvent.event == "registration_released")
+        event = AuditEvent.get(AuditEvent.event == "release")
         assert event.account_number == "100001" and event.hoa_id == office.id
         assert event.accountant.email == "buh@rassvet.example"
         assert "stranger@example.ru" in event.detail
@@ -143,7 +143,7 @@ def test_releasing_an_account_nobody_registered(office, client, demo):
                            follow_redirects=True)
     assert "Лицевой счёт 100005 не зарегистрирован." in text(response)
     with demo.app_context():
-        assert not AuditEvent.select().where(AuditEvent.event == "registration_released").exists()
+        assert not AuditEvent.select().where(AuditEvent.event == "release").exists()
 
 
 # --- notices ---------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_settings_are_saved(office, client, demo):
         hoa = Hoa.get_by_id(office.id)
         assert (hoa.prefixes, hoa.window_start_day, hoa.window_end_day, hoa.registration_check) \
             == ("10,11", 15, 25, "code")
-        assert AuditEvent.select().where(AuditEvent.event == "hoa_settings").count() == 1
+        assert AuditEvent.select().where(AuditEvent.event == "settings_changed").count() == 1
 
 
 @pytest.mark.parametrize("change, message", [
