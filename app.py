@@ -136,10 +136,13 @@ def load_user(user_id):
     """Residents are 'r:<id>:<salt>', accountants 'a:<id>:<salt>'; a rotated salt logs out."""
     try:
         kind, pk, salt = user_id.split(":")
-        model = {"r": Resident, "a": Accountant}[kind]
-        query = Resident.with_account() if kind == "r" else Accountant.select()
-        user = query.where(model.id == int(pk)).first()
-    except (ValueError, KeyError):
+        if kind == "r":
+            user = Resident.for_session(int(pk))
+        elif kind == "a":
+            user = Accountant.get_or_none(Accountant.id == int(pk))
+        else:
+            return None
+    except ValueError:
         return None
     if user is None or not secrets.compare_digest(user.session_salt, salt):
         return None
@@ -265,5 +268,5 @@ def register_commands(app):
         demo.load(echo=click.echo)
         from models import Meter
         if Meter.select().exists():
-            from readings import seed_demo_readings
-            click.echo(f"Demo readings: {seed_demo_readings()}")
+            from readings import seed_demo_readings, today
+            click.echo(f"Demo readings: {seed_demo_readings(day=today())}")

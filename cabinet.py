@@ -18,7 +18,7 @@ def home():
     account = current_user.account
     hoa = account.hoa
     return render_template("cabinet/home.html", account=account, hoa=hoa,
-                           window=hoa.window_state(), notices=Notice.current(hoa))
+                           window=hoa.window_state(), notices=Notice.showing(hoa))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("index.html", notices=Notice.current().limit(20))
+    return render_template("index.html", notices=Notice.showing())
 
 
 @bp.route("/help")

@@ -1,10 +1,12 @@
 """The same code on SQLite and PostgreSQL: money, cascades, uniqueness (run by `make test-pg` too)."""
 from datetime import date
 from decimal import Decimal
+from urllib.request import urlopen
 
 import pytest
 from peewee import IntegrityError
 
+import demo as demo_data
 from models import Account, Charge, Hoa, Meter, Reading, Resident, db
 
 
@@ -46,3 +48,12 @@ def test_a_second_account_with_the_same_number_is_refused(demo):
                 Account.create(number="100001", hoa=hoa)
         assert Account.select().where(Account.number == "100001").count() == 1
         assert Account.select().count() == 40  # the connection is still usable afterwards
+
+
+def test_connections_are_reused_across_the_servers_threads(live_server):
+    """Each request of the threaded server runs in a new thread and reuses a kept connection."""
+    with live_server.app.app_context():
+        demo_data.load(echo=lambda *a: None)
+    for _ in range(5):
+        with urlopen(live_server.url + "/") as response:
+            assert response.status == 200
