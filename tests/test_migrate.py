@@ -23,15 +23,15 @@ def fill(app):
                                        activated_at=now(), password_hash=password_hash)
             AuditEvent.record("register", "10.0.0.1", hoa=account.hoa, resident=resident,
                               account_number=account.number)
-            Charge.create(account=account, period=date(2019, 1, 1), service="Отопление",
+            Charge.create(account=account, period=date(2026, 3, 1), service="Отопление",
                           volume=Decimal("1.234"), tariff=Decimal("2500.1234"),
                           amount=Decimal("3085.16"))
-            MonthBalance.create(account=account, period=date(2019, 1, 1),
+            MonthBalance.create(account=account, period=date(2026, 3, 1),
                                 opening_balance=Decimal("-12.50"))
-            Payment.create(account=account, period=date(2019, 1, 1), paid_on=date(2019, 1, 5),
+            Payment.create(account=account, period=date(2026, 3, 1), paid_on=date(2026, 3, 5),
                            amount=Decimal("1000.00"))
             meter = Meter.create(account=account, kind="cold_water", unit="м³", serial=f"S{i}")
-            Reading.create(meter=meter, period=date(2019, 1, 1), t1=Decimal("12.345"),
+            Reading.create(meter=meter, period=date(2026, 3, 1), t1=Decimal("12.345"),
                            resident=resident)
         Notice.create(hoa=Account.get().hoa, title="Отключение воды", body="<b>15 марта</b>")
 
