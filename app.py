@@ -268,5 +268,5 @@ def register_commands(app):
         demo.load(echo=click.echo)
         from models import Meter
         if Meter.select().exists():
-            from readings import seed_demo_readings
-            click.echo(f"Demo readings: {seed_demo_readings()}")
+            from readings import seed_demo_readings, today
+            click.echo(f"Demo readings: {seed_demo_readings(day=today())}")

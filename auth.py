@@ -8,6 +8,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from peewee import IntegrityError
 from werkzeug.security import generate_password_hash
 
 import mail
@@ -87,8 +88,21 @@ def register():
                        form=ResendActivationForm(account=number))
 
     password = generate_password()
+    try:
+        return save_registration(form, account, resident, password)
+    except IntegrityError:
+        # the same number was registered by another request a moment ago: show it as it is now
+        resident = Resident.get_or_none(Resident.account == account)
+        if resident is None:  # and that one was rolled back in turn
+            return outcome("mail_failed", number=number), 503
+        return outcome("pending", number=number, masked=mask_email(resident.email),
+                       form=ResendActivationForm(account=number))
+
+
+def save_registration(form, account, resident, password):
+    number, hoa = account.number, account.hoa
     was_stale = resident is not None
-    with db.atomic() as txn:
+    with db.atomic():
         if was_stale:
             # a stale, never-activated registration gives way to the new one
             resident.delete_instance()
@@ -97,13 +111,11 @@ def register():
             password_hash=generate_password_hash(password), consent_at=now(),
             consent_ip=client_ip(),
             consent_version=current_app.config["PRIVACY_POLICY_VERSION"])
-        sent = mail.send_activation(resident, password)
-        if not sent:
-            txn.rollback()
-            return outcome("mail_failed", number=number), 503
         AuditEvent.record("register", client_ip(), hoa=hoa, resident=resident,
                           account_number=number)
-    # a queued e-mail is not lost: the registration stands and the resident is told it is late
+    # Sent after the commit, so that a slow mail server never holds the database locked;
+    # mail it cannot take is queued, so the registration stands and the resident is told.
+    sent = mail.send_activation(resident, password)
     return outcome("registered", number=number, masked=mask_email(resident.email),
                    was_stale=was_stale, delayed=sent == mail.QUEUED)
 
@@ -135,15 +147,11 @@ def resend_activation():
         flash(_("There is no registration awaiting activation for this account."), "warning")
         return redirect(url_for("auth.register"))
     password = generate_password()
-    with db.atomic() as txn:
-        resident.password_hash = generate_password_hash(password)
-        resident.activation_sent_at = now()
-        resident.end_other_sessions()  # the previous letter's link stops working
-        resident.save()
-        sent = mail.send_activation(resident, password)
-        if not sent:
-            txn.rollback()
-            return outcome("mail_failed", number=resident.account.number), 503
+    resident.password_hash = generate_password_hash(password)
+    resident.activation_sent_at = now()
+    resident.end_other_sessions()  # the previous letter's link stops working
+    resident.save()
+    sent = mail.send_activation(resident, password)  # queued if the server cannot take it
     AuditEvent.record("activation_resent", client_ip(), hoa=resident.hoa, resident=resident,
                       account_number=resident.account.number)
     if sent == mail.QUEUED:
@@ -243,14 +251,10 @@ def forgot():
     sent = None
     if resident is not None and resident.is_active:
         password = generate_password()
-        with db.atomic() as txn:
-            # the old password keeps working until the link in the e-mail is followed
-            resident.pending_password_hash = generate_password_hash(password)
-            resident.save()
-            sent = mail.send_password_reset(resident, password)
-            if not sent:
-                txn.rollback()
-                return render_template("forgot.html", form=form, mail_failed=True), 503
+        # the old password keeps working until the link in the e-mail is followed
+        resident.pending_password_hash = generate_password_hash(password)
+        resident.save()
+        sent = mail.send_password_reset(resident, password)  # queued if the server cannot take it
         AuditEvent.record("password_reset_requested", client_ip(), hoa=resident.hoa,
                           resident=resident, account_number=resident.account.number)
     return render_template("forgot.html", form=None, sent=True, delayed=sent == mail.QUEUED)

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, EmailField, IntegerField, MultipleFileField, PasswordField,
-    SelectField, StringField, TextAreaField,
+    SelectChoice, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
     DataRequired, Email, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
@@ -49,8 +49,9 @@ def email_field(label=None):
     return EmailField(label or _l("E-mail"), validators=[
         DataRequired(_l("Enter your e-mail.")),
         Length(max=254, message=_l("The e-mail is too long.")),
+        # a non-Latin name before @ cannot be put in a mail header by our mail library
         Email(_l("This does not look like an e-mail address, e.g. name@mail.ru."),
-              check_deliverability=False)])
+              check_deliverability=False, allow_smtputf8=False)])
 
 
 def new_password_fields():
@@ -190,9 +191,9 @@ class HoaSettingsForm(FlaskForm):
     window_end_day = day_of_month_field(_l("Readings window closes on day"))
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
-        ("none", _l("Account number only")),
-        ("code", _l("Registration code from the receipt")),
-        ("email", _l("E-mail loaded by the accountant"))])
+        SelectChoice("none", _l("Account number only")),
+        SelectChoice("code", _l("Registration code from the receipt")),
+        SelectChoice("email", _l("E-mail loaded by the accountant"))])
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):

@@ -238,7 +238,8 @@ class Column:
         return self.aliases.split("|")[0]
 
 
-ACCOUNT = "Лицевой счёт|лицевой счет|л/с|лс|номер л/с|№ л/с|номер лицевого счета|счет|account|account number"
+ACCOUNT = ("Лицевой счёт|лицевой счет|л/с|лс|номер л/с|№ л/с|номер лицевого счета|счет|account|"
+           "account number")
 KINDS = {
     "accounts": [
         Column("number", account_number, ACCOUNT, True),
@@ -302,6 +303,8 @@ ALIASES = {kind: {header_key(alias): column for column in columns
                   for alias in column.aliases.split("|")}
            for kind, columns in KINDS.items()}
 SKIPPED_ROWS = {"итого", "всего", "total"}
+ACCOUNT_BLANKS = {"address": "", "apartment": "", "owner": "", "area": 0, "residents": 0,
+                  "email_on_file": "", "registration_code": ""}
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -358,6 +361,7 @@ def read_xlsx(data):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong size into the file
         return [(number, list(row)) for number, row in
                 enumerate(sheet.iter_rows(values_only=True), start=1)
                 if not all(blank(cell) for cell in row)]
@@ -385,16 +389,31 @@ def read_csv(data):
     head = [line for line in text.splitlines()[:10] if line.strip()]
     counts = {d: sum(line.count(d) for line in head) for d in (";", "\t", ",")}
     delimiter = max(counts, key=lambda d: counts[d])  # ties go to ';', then tab
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, start = [], 1
     try:
-        for cells in reader:
-            if "".join(cells).strip():
-                rows.append((start, cells))
-            start = reader.line_num + 1
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        if len(records) == physical_lines(text):  # no quoted line breaks: row n is line n
+            numbered = enumerate(records, start=1)
+        else:
+            numbered = numbered_records(text, delimiter)
     except csv.Error:
         raise FileProblem(not_a_table()) from None
-    return rows
+    return [(n, cells) for n, cells in numbered
+            if cells and (cells[0].strip() or "".join(cells).strip())]
+
+
+def physical_lines(text):
+    """Lines as the csv module ends them: at \\n, \\r or \\r\\n."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (0 if not text or text.endswith(("\n", "\r")) else 1)
+
+
+def numbered_records(text, delimiter):
+    """Records with the line each starts on, when quoted cells hold line breaks."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    for cells in reader:
+        yield start, cells
+        start = reader.line_num + 1
 
 
 def blank(cell):
@@ -490,11 +509,11 @@ def parse_rows(parsed, mapping, body, problems):
              for _n, cells in body]
     numbers = [number for number, _c in body]
     by_index = list(zip(*table))
-    dropped = set()
     first = by_index[mapping[0][0]]
     totals = {c for c in set(first) if c.__class__ is str and header_key(c) in SKIPPED_ROWS}
-    if totals:  # the «Итого» line at the bottom of an export
-        dropped.update(i for i, cell in enumerate(first) if cell in totals)
+    # the «Итого» line at the bottom of an export is skipped
+    skipped = {i for i, cell in enumerate(first) if cell in totals} if totals else set()
+    dropped = set(skipped)
     columns = {}
     for index, column in mapping:
         cells = by_index[index]
@@ -502,7 +521,7 @@ def parse_rows(parsed, mapping, body, problems):
         bad = {cell for cell, value in memo.items()
                if value.__class__ is Bad or (value is None and column.required)}
         if bad:
-            for i in [i for i, cell in enumerate(cells) if cell in bad and i not in dropped]:
+            for i in [i for i, cell in enumerate(cells) if cell in bad and i not in skipped]:
                 value = memo[cells[i]]
                 message = str(value) if value is not None else _("The value is required.")
                 problems.append(Problem(parsed.name, numbers[i], parsed.titles[column.name],
@@ -616,14 +635,19 @@ class Batch:
     def take_charges(self, parsed, seen):
         has_balance = "opening_balance" in parsed.titles or "penalty" in parsed.titles
         zero = Decimal("0.00")
+        known = self.known  # the loop below runs for every charge row: keep it lean
         for row, (month, number, service, unit, volume, tariff, amount, recalculation, benefit,
                   opening, penalty, to_pay) in parsed.rows:
-            message = self.foreign(number)
-            if message:
-                self.problem(parsed, row, "account", message)
+            if number not in known:
+                message = self.foreign(number)
+                if message:
+                    self.problem(parsed, row, "account", message)
+                    continue
+            key = ("charges", month, number, service.lower())
+            if key in seen:
+                self.duplicate(seen, key, parsed, row)
                 continue
-            if self.duplicate(seen, ("charges", month, number, service.lower()), parsed, row):
-                continue
+            seen[key] = (parsed.name, row)
             recalculation, benefit = recalculation or zero, benefit or zero
             if to_pay is not None and to_pay != amount + recalculation - benefit:
                 self.problem(parsed, row, "to_pay", _(
@@ -671,7 +695,8 @@ class Batch:
             if self.duplicate(seen, ("meters", number, v["serial"]), parsed, row):
                 continue
             readings = [v["initial_t1"], v["initial_t2"], v["initial_t3"]]
-            zones = v["zones"] or max([1] + [i + 1 for i, r in enumerate(readings) if r is not None])
+            given = [i + 1 for i, r in enumerate(readings) if r is not None]
+            zones = v["zones"] or max([1] + given)
             if not 1 <= zones <= 3:
                 self.problem(parsed, row, "zones", _("A meter has 1, 2 or 3 tariff zones."))
                 continue
@@ -685,13 +710,14 @@ class Batch:
                     "There is a reading for zone %(zone)s, but the meter has %(zones)s.",
                     zone=extra[0], zones=zones))
                 continue
-            self.meters[(number, v["serial"])] = dict(
+            values = dict(
                 kind=v["kind"], unit=METER_UNITS[v["kind"]], serial=v["serial"],
                 place=v["place"] or "", zones=zones, verified_until=v["verified_until"],
                 commissioned_on=v["commissioned_on"],
                 initial_t1=readings[0] or 0,
                 initial_t2=(readings[1] or 0) if zones >= 2 else None,
                 initial_t3=(readings[2] or 0) if zones >= 3 else None)
+            self.meters[(number, v["serial"])] = (values, meter_columns(parsed.titles))
 
     # --- the preview -------------------------------------------------------------------------
 
@@ -726,7 +752,7 @@ class Batch:
             total["replaces"] = Payment.select().where(Payment.period == month,
                                                        Payment.account.in_(hoa_accounts)).count()
         meter_kinds = defaultdict(int)
-        for meter in self.meters.values():
+        for meter, _columns in self.meters.values():
             meter_kinds[meter["kind"]] += 1
         return dict(
             files=[dict(name=f.name, kind=f.kind, rows=len(f.rows), sha256=f.sha256)
@@ -758,8 +784,12 @@ class Batch:
         return self.totals()
 
     def counts(self, parsed):
-        months = {v["period"] or v["paid_on"].replace(day=1) for _r, v in self.records(parsed)} \
-            if parsed.kind in ("charges", "payments") else ()
+        """Rows and months of one file, for its import log entry."""
+        months = set()
+        if parsed.kind in ("charges", "payments"):
+            names = [column.name for column in KINDS[parsed.kind]]
+            at, paid = names.index("period"), names.index("paid_on") if "paid_on" in names else 0
+            months = {v[at] or v[paid].replace(day=1) for _r, v in parsed.rows}
         return {"rows": len(parsed.rows), "periods": sorted(str(m)[:7] for m in months)}
 
     def totals(self):
@@ -771,16 +801,15 @@ class Batch:
                 "meters": len(self.meters)}
 
     def save_accounts(self):
+        """Columns the file has are written; the others keep their values (or defaults)."""
         new_rows = []
         for number, (values, parsed) in self.accounts.items():
-            fields = {name: values[name] for name in parsed.titles if name != "number"}
-            fields = {k: ("" if v is None and k not in ("area", "residents") else v)
-                      for k, v in fields.items()}
-            fields = {k: (0 if v is None else v) for k, v in fields.items()}
+            fields = {name: ACCOUNT_BLANKS[name] if values[name] is None else values[name]
+                      for name in parsed.titles if name != "number"}
             if number in self.known:
                 Account.update(**fields).where(Account.id == self.known[number]).execute()
             else:
-                new_rows.append(dict(fields, number=number, hoa=self.hoa.id))
+                new_rows.append(dict(ACCOUNT_BLANKS, **fields, number=number, hoa=self.hoa.id))
         for start in range(0, len(new_rows), 500):
             Account.insert_many(new_rows[start:start + 500]).execute()
 
@@ -815,12 +844,21 @@ class Batch:
             return
         existing = {(a, s): pk for pk, a, s in Meter.select(Meter.id, Meter.account, Meter.serial)
                     .where(Meter.account.in_(hoa_accounts)).tuples()}
-        for (number, serial), values in self.meters.items():
+        for (number, serial), (values, columns) in self.meters.items():
             pk = existing.get((ids[number], serial))
             if pk:
-                Meter.update(**values).where(Meter.id == pk).execute()
+                Meter.update(**{k: v for k, v in values.items() if k in columns}) \
+                    .where(Meter.id == pk).execute()
             else:
                 Meter.create(account=ids[number], **values)
+
+
+def meter_columns(titles):
+    """The meter fields a file sets: those it has columns for (zones go with the readings)."""
+    columns = {"kind", "unit", "serial"} | set(titles)
+    if columns & {"zones", "initial_t1", "initial_t2", "initial_t3"}:
+        columns |= {"zones", "initial_t2", "initial_t3"}
+    return columns
 
 
 def insert_rows(model, fields, rows):
@@ -872,8 +910,11 @@ STASH_HOURS = 12
 
 
 def stash_folder():
-    folder = current_app.config.get("IMPORT_DIR") or \
-        os.path.join(tempfile.gettempdir(), "domkom-import")
+    """IMPORT_DIR, or 'imports' next to the SQLite file, or a folder in the system's temp."""
+    database = current_app.config["DATABASE"]
+    folder = current_app.config.get("IMPORT_DIR") or (
+        os.path.join(tempfile.gettempdir(), "domkom-import") if "://" in database
+        else os.path.join(os.path.dirname(os.path.abspath(database)), "imports"))
     os.makedirs(folder, mode=0o700, exist_ok=True)
     return folder
 

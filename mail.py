@@ -58,7 +58,7 @@ def deliver(message):
     config = current_app.config
     smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp(config["MAIL_SERVER"], config["MAIL_PORT"],
-              timeout=config.get("MAIL_TIMEOUT", 15)) as host:
+              timeout=config.get("MAIL_TIMEOUT", 5)) as host:
         if config["MAIL_USE_TLS"]:
             host.starttls()
         if config.get("MAIL_USERNAME"):

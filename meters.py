@@ -47,24 +47,10 @@ def index():
     is_open = hoa.window_state(day)[0]
     problems, meter_errors, confirm = [], {}, {}
     if request.method == "POST":
-        by_id = {m.id: m for m in meters}
-        if posted_meter_ids() - set(by_id):
+        if posted_meter_ids() - {m.id for m in meters}:
             abort(404)
         if form.validate_on_submit():
-            checks = []
-            for meter in taking:
-                values = tuple(form[reading_field_name(meter.id, z)].data
-                               for z in meter.zone_numbers)
-                if all(v is None for v in values):
-                    continue
-                checks.append(check_values(meter, values, period, day,
-                                           replaced=form[f"m{meter.id}_replaced"].data,
-                                           confirmed=form[f"m{meter.id}_confirm"].data))
-            for meter_id in posted_meter_ids():
-                meter = by_id[meter_id]
-                if meter not in taking and any(request.form.get(reading_field_name(meter_id, z))
-                                               for z in meter.zone_numbers):
-                    checks.append(check_values(meter, (None,) * meter.zones, period, day))
+            checks = checks_from(form, meters, taking, period, day)
             if not is_open:
                 problems.append(window_text(hoa, day))
             elif not checks:
@@ -78,22 +64,11 @@ def index():
                 else:
                     flash(_("These readings were already saved."), "info")
                 return redirect(url_for("meters.index"))
-            for check in checks:
-                for zone, message in check.errors.items():
-                    if zone:
-                        form[reading_field_name(check.meter.id, zone)].errors.append(message)
-                    else:
-                        meter_errors[check.meter.id] = message
-                if check.confirm:
-                    confirm[check.meter.id] = list(check.confirm.values())
-                    for zone in check.confirm:
-                        form[reading_field_name(check.meter.id, zone)].errors.append(
-                            check.confirm[zone])
-            for meter in meters:
-                if meter.archived and meter.id in meter_errors:
-                    problems.append(f"{meter.serial}: {meter_errors[meter.id]}")
-            if not problems:
-                problems.append(_("Nothing was saved yet: see the messages next to the fields."))
+            meter_errors, confirm = attach_messages(form, checks)
+            problems += [f"{m.serial}: {meter_errors[m.id]}" for m in meters
+                         if m.archived and m.id in meter_errors]
+        if not problems:
+            problems.append(_("Nothing was saved yet: see the messages next to the fields."))
     rows = [meter_row(m, day, period) for m in meters if not m.archived]
     archived = [m for m in meters if m.archived]
     status = 400 if request.method == "POST" else 200
@@ -102,6 +77,37 @@ def index():
                            meter_errors=meter_errors, confirm=confirm, hoa=hoa,
                            contact=contact_of(hoa), zone_label=zone_label,
                            field_name=reading_field_name), status
+
+
+def checks_from(form, meters, taking, period, day):
+    """The rules applied to every meter with a value in the form; a value sent for a meter
+    that takes none (archived, verification expired) gets that meter's refusal."""
+    checks = []
+    for meter in taking:
+        values = tuple(form[reading_field_name(meter.id, z)].data for z in meter.zone_numbers)
+        if any(v is not None for v in values):
+            checks.append(check_values(meter, values, period, day,
+                                       replaced=form[f"m{meter.id}_replaced"].data,
+                                       confirmed=form[f"m{meter.id}_confirm"].data))
+    for meter in meters:
+        if meter not in taking and any(request.form.get(reading_field_name(meter.id, z))
+                                       for z in meter.zone_numbers):
+            checks.append(check_values(meter, (None,) * meter.zones, period, day))
+    return checks
+
+
+def attach_messages(form, checks):
+    """Put each check's messages next to its fields; returns the per-meter ones."""
+    meter_errors, confirm = {}, {}
+    for check in checks:
+        for zone, message in list(check.errors.items()) + list(check.confirm.items()):
+            if zone:
+                form[reading_field_name(check.meter.id, zone)].errors.append(message)
+            else:
+                meter_errors[check.meter.id] = message
+        if check.confirm:
+            confirm[check.meter.id] = True
+    return meter_errors, confirm
 
 
 def meter_row(meter, day, period):

@@ -101,14 +101,12 @@ def kind_names():
 def imports(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
     form = ImportForm()
-    if not form.validate_on_submit():
+    files = uploaded_files(form) if form.validate_on_submit() else []
+    if not files:
         logs = [(log, json.loads(log.counts)) for log in hoa.imports.order_by(
             ImportLog.created_at.desc(), ImportLog.id.desc()).limit(20)]
         return render_template("office/import.html", hoa=hoa, form=form, logs=logs,
                                kinds=importer.KINDS), 400 if form.is_submitted() else 200
-    limit = current_app.config["IMPORT_MAX_BYTES"]
-    files = [(PurePath(f.filename.replace("\\", "/")).name or "file", f.stream.read(limit + 1))
-             for f in form.files.data if f.filename]
     batch = importer.check(hoa, files)
     discard_pending()
     if batch.ok:
@@ -135,6 +133,16 @@ def confirm_import(hoa_id):
     totals = batch.save(current_user.id, client_ip())
     flash(_("The data is saved: %(files)s.", files=", ".join(totals["files"])), "success")
     return redirect(url_for("office.imports", hoa_id=hoa.id))
+
+
+def uploaded_files(form):
+    """[(file name, bytes)]; a little over the size limit is read, so it can be reported."""
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    files = [(PurePath(f.filename.replace("\\", "/")).name or "file", f.stream.read(limit + 1))
+             for f in form.files.data if f.filename]
+    if not files:  # browsers send one nameless part when no file is chosen
+        form.files.errors = [_("Choose one or more files.")]
+    return files
 
 
 def discard_pending():

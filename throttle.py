@@ -47,8 +47,9 @@ def email_key():
 
 
 def failed(response):
-    """Wrong passwords, wrong codes, invalid forms: what a guesser produces."""
-    return response.status_code >= 400
+    """Wrong passwords and wrong registration codes: what a guesser produces. A form sent
+    without the consent ticked (400) is a slip, not a guess, and is not counted."""
+    return response.status_code in (401, 403)
 
 
 def _limit(setting, key, counts_only_failures):

@@ -262,13 +262,17 @@ def snapshot(app):
     return take
 class SmtpCollector:
     """An aiosmtpd handler on 127.0.0.1 keeping what it receives; set `reply` (e.g.
-    "451 4.3.0 Try later") to make it refuse, stop() to make it unreachable."""
+    "451 4.3.0 Try later") to make it refuse, `delay` (seconds) to make it slow, stop() to make
+    it unreachable."""
 
     def __init__(self, port):
-        self.port, self.reply, self.controller = port, None, None
+        self.port, self.reply, self.delay, self.controller = port, None, 0, None
         self.envelopes, self.messages = [], []
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+            await asyncio.sleep(self.delay)
         if self.reply:
             return self.reply
         self.envelopes.append(envelope)

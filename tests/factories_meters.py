@@ -7,6 +7,12 @@ from models import Account, Meter, Reading, add_months
 TODAY = date(2026, 3, 20)  # inside the demo HOA's window (days 1-31)
 
 
+def clear_meters():
+    """Start from an HOA without meters (the demo brings its own), readings going with them."""
+    Reading.delete().execute()
+    Meter.delete().execute()
+
+
 def make_meter(number="100001", kind="cold_water", zones=1, serial=None, place="кухня",
                verified_until=date(2030, 1, 1), **fields):
     account = Account.get(Account.number == number)
@@ -33,6 +39,7 @@ def monthly(meter, first, values_by_month):
 def standard_meters():
     """Account 100001: cold water (100 → 106 → 112), two-zone electricity, an expired gas meter
     and an archived one; account 100002 gets a meter of its own."""
+    clear_meters()
     cold = make_meter(kind="cold_water", serial="CW-1", place="кухня")
     monthly(cold, date(2026, 1, 1), [100, 106, 112][:2])
     power = make_meter(kind="electricity", zones=2, serial="EL-1", place="коридор")

@@ -72,7 +72,8 @@ def problems(response):
     html = response.get_data(as_text=True)
     table = re.search(r'<table[^>]*id="problems".*?</table>', html, re.S)
     assert table, "no table of errors on the page"
-    rows = re.findall(r"<tr><td>(.*?)</td><td[^>]*>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>",
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>"
+                      r"<td[^>]*>(.*?)</td></tr>",
                       table.group(0))
     return [tuple(cell.replace("&#34;", '"').replace("&#39;", "'") for cell in row)
             for row in rows]
@@ -246,6 +247,9 @@ def test_meters_are_updated_by_serial(office, client, demo_full):
     with demo.app_context():
         again = Meter.get(Meter.serial == serial)
         assert again.id == meter.id and again.verified_until == date(2032, 12, 31)
+        # columns the file does not have keep their values
+        assert (again.place, again.zones, again.initial_t1, again.commissioned_on) == (
+            meter.place, meter.zones, meter.initial_t1, meter.commissioned_on)
 
 
 # --- replacing a month -----------------------------------------------------------------------
@@ -420,3 +424,45 @@ def test_no_files_chosen(office, client, demo):
     assert response.status_code == 400
     assert "Выберите один или несколько файлов." in text(response)
     assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize("written, value", [
+    ("1 234,56", "1234.56"), ("1\u00a0234,56", "1234.56"), ("1\u202f234,56", "1234.56"),
+    ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("-12,5", "-12.5"), ("\u221212,5", "-12.5"),
+    ("1 234 ₽", "1234"), ("0", "0"), (1234.5, "1234.5"), (7, "7"),
+])
+def test_numbers_the_way_billing_programs_write_them(written, value):
+    import importer
+    assert importer.to_decimal(written) == Decimal(value)
+
+
+@pytest.mark.parametrize("written", ["1.2.3", "12,3,4", "abc", "1e5", "NaN", "--1", ""])
+def test_not_numbers(app, written):
+    import importer
+    with app.test_request_context():
+        with pytest.raises(importer.Bad):
+            importer.to_decimal(written)
+
+
+def test_row_numbers_count_lines_of_quoted_cells(office, client, demo):
+    content = ('Лицевой счёт;Адрес;Собственник\r\n100001;"ул. Солнечная,\r\nд. 12";Иванов\r\n'
+               '100002;ул. Солнечная, 12;Петрова\r\n\r\n100003;ул. Солнечная, 12;\r\n'
+               '100004;ул. Солнечная, 12;Сидоров;лишнее\r\nабв;ул. Солнечная, 12;X\r\n').encode()
+    response = bad(client, office, demo, ("accounts.csv", content))
+    assert ("accounts.csv", "8", "Лицевой счёт",
+            "«абв» — не номер лицевого счёта: в нём должно быть от 4 до 20 цифр.") \
+        in problems(response)
+
+
+def test_every_error_of_a_row_is_reported(office, client, demo):
+    response = bad(client, office, demo, ("charges.csv", (CHARGES_HEADER + CHARGE.replace(
+        "12.2026", "15.12.2026").replace("120,50", "abc")).encode()))
+    assert [(p[1], p[2]) for p in problems(response)] == [("2", "Период"), ("2", "Начислено")]
+
+
+def test_the_form_sent_without_choosing_a_file(office, client, demo):
+    before = snapshot(demo)
+    response = upload(client, office, ("", b""))
+    assert response.status_code == 400
+    assert "Выберите один или несколько файлов." in text(response)
+    assert snapshot(demo) == before and logs(demo) == (4, 1)

@@ -164,3 +164,25 @@ def test_newline_in_email_is_refused(mail_app, smtp_server, address):
     r = ResidentActions(mail_app.test_client(), None).register(email=address)
     assert r.status_code == 400
     assert residents(mail_app) == 0 and smtp_server.messages == [] and queued(mail_app) == []
+
+
+def test_slow_mail_server_does_not_lock_the_database(mail_app, smtp_server):
+    """Twelve people register at once while every e-mail takes 1.5 s to hand over: the
+    database must not stay locked while the mail goes out."""
+    import threading
+    smtp_server.delay = 1.5
+    numbers = [str(100001 + i) for i in range(12)]
+    results = {}
+
+    def register(number):
+        client = mail_app.test_client()
+        r = ResidentActions(client, None).register(account=number, email=f"{number}@example.ru")
+        results[number] = (r.status_code, 'data-outcome="registered"' in r.get_data(as_text=True))
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in numbers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(results[n] == (200, True) for n in numbers), results
+    assert residents(mail_app) == 12 and len(smtp_server.messages) == 12

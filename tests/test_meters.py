@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from factories_meters import TODAY, add_reading, make_meter, standard_meters
+from factories_meters import TODAY, add_reading, standard_meters
 from models import Hoa, Meter, Reading
 
 
@@ -260,3 +260,12 @@ def test_russian_page(demo, ids, client):
     html = client.get("/cabinet/meters").get_data(as_text=True)
     assert "Показания за март 2026 принимаются до 31.03.2026" in html
     assert "Осталось 12 дней" in html and "Холодная вода" in html
+
+
+def test_history_spreads_a_gap_over_its_months(demo, ids, client):
+    with demo.app_context():
+        meter = Meter.get_by_id(ids["cold"])
+        add_reading(meter, date(2026, 5, 1), 118)  # March and April were skipped
+    html = client.get(f"/cabinet/meters/{ids['cold']}").get_data(as_text=True)
+    assert "over 3 months" in html
+    assert html.count(">4,0</text>") == 3  # 12 m³ shown as 4 a month in March, April and May

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from factories_meters import TODAY, monthly, make_meter
+from factories_meters import TODAY, clear_meters, make_meter, monthly
 from models import Account, Reading, Resident, now
 
 
@@ -18,6 +18,7 @@ def phone(live_server, page):
                             email="anna@example.ru", activated_at=now())
         resident.set_password("phone-pass-1")
         resident.save()
+        clear_meters()
         cold = make_meter(serial="CW-1", place="кухня")
         monthly(cold, date(2025, 3, 1), [100 + 6 * i for i in range(12)])  # up to 166 in Feb
         power = make_meter(kind="electricity", zones=2, serial="EL-1")

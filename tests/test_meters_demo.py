@@ -1,13 +1,14 @@
 """The demo hook: a year of plausible readings for the demo meters."""
 from datetime import date
 
-from factories_meters import make_meter
+from factories_meters import TODAY, clear_meters, make_meter
 from models import Meter, Reading
 from readings import history, seed_demo_readings
 
 
 def test_demo_meters_get_a_year_of_readings(demo, client):
     with demo.app_context():
+        clear_meters()
         cold = make_meter(serial="CW-1")
         power = make_meter(kind="electricity", zones=2, serial="EL-1")
         heat = make_meter(kind="heat", serial="HT-1")
@@ -27,9 +28,16 @@ def test_demo_meters_get_a_year_of_readings(demo, client):
         assert Reading.select().count() == count
 
 
-def test_demo_command_gives_the_meters_a_history(runner, app):
+def test_demo_command_gives_the_demo_meters_a_year(app, runner):
+    app.config["TODAY"] = TODAY
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "Demo readings: " in result.output
+    assert "Demo readings:" in result.output
     with app.app_context():
-        assert Reading.select().count() > 0
+        meters = list(Meter.select().where(Meter.archived == False))  # noqa: E712
+        assert {m.kind for m in meters} >= {"cold_water", "hot_water", "electricity"}
+        assert any(m.zones == 2 for m in meters)
+        for meter in meters:
+            if not meter.verification_expired(TODAY):
+                assert len(history(meter)) >= 12, meter.serial
+                assert history(meter)[-1][0].period == date(2026, 2, 1)

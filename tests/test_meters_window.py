@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from flask_babel import force_locale
 
-from factories_meters import make_meter
+from factories_meters import clear_meters, make_meter
 from meters import window_text
 from models import Hoa
 
@@ -59,6 +59,7 @@ def test_page_in_february(demo, logged_in, client, day, is_open, text):
     demo.config["TODAY"] = day
     with demo.app_context():
         Hoa.update(window_start_day=29, window_end_day=31).where(Hoa.prefixes == "10").execute()
+        clear_meters()
         meter = make_meter()
     html = client.get("/cabinet/meters").get_data(as_text=True)
     assert f'data-window="{"open" if is_open else "closed"}"' in html

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from factories_meters import TODAY, add_reading, make_meter
+from factories_meters import TODAY, add_reading, clear_meters, make_meter
 from models import Account, Hoa, Meter, Reading
 from office_readings import COLUMNS, safe_cell
 
@@ -17,6 +17,7 @@ def meters(demo, office, client):
     demo.config["TODAY"] = TODAY
     client.post("/lang/en")
     with demo.app_context():
+        clear_meters()
         cold = make_meter(serial="CW-1", place="=HYPERLINK(\"http://evil\")")
         add_reading(cold, date(2026, 2, 1), 106)
         add_reading(cold, date(2026, 3, 1), 112, source="resident")
@@ -181,8 +182,7 @@ def test_accountant_declines_with_reason_and_resident_sees_it(meters, office, cl
     html = client.get(f"/office/{office.id}/readings?period=2026-03").get_data(as_text=True)
     assert "Readings received: 1 of 3 meters." in html
     # the resident of 100002 sees why
-    from models import Resident
-    from conftest import ResidentActions, Outbox
+    from conftest import Outbox, ResidentActions
     resident_client = demo.test_client()
     actions = ResidentActions(resident_client, Outbox(demo.config["MAIL_OUTBOX"]))
     actions.register(account="100002", email="petrova@example.ru")

@@ -134,3 +134,13 @@ def test_pages_are_not_throttled_by_get(limited):
     client = limited.test_client()
     for _ in range(20):
         assert client.get("/login").status_code == 200
+
+
+def test_form_slips_are_not_counted(limited):
+    client = limited.test_client()
+    for i in range(6):  # the consent box forgotten again and again is not an attack
+        r = post(client, "/register", f"10.7.0.{i}", account="100004", email="a@example.ru")
+        assert r.status_code == 400
+    r = post(client, "/register", "10.7.0.9", account="100004", email="a@example.ru",
+             consent="y")
+    assert 'data-outcome="registered"' in r.get_data(as_text=True)
