@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import migrate
-from conftest import make_app
+from conftest import make_app, sqlite_only
 from models import (
     Account, AuditEvent, Charge, Meter, MonthBalance, Notice, OutgoingMail, Payment, Reading,
     Resident, Setting, db, now,
@@ -72,6 +72,7 @@ def test_fresh_database_has_the_latest_version(app):
         assert migrate.current_version() == migrate.LATEST
 
 
+@sqlite_only
 def test_start_upgrades_an_old_database_without_losing_a_row(tmp_path):
     path = tmp_path / "domkom.db"
     app = make_app(tmp_path)
@@ -98,6 +99,7 @@ def test_start_upgrades_an_old_database_without_losing_a_row(tmp_path):
     assert r.status_code == 302
 
 
+@sqlite_only
 def test_migrate_command_on_an_old_database(tmp_path):
     path = tmp_path / "domkom.db"
     app = make_app(tmp_path)
