@@ -40,7 +40,9 @@ def current_version():
 
 
 def set_version(version):
-    Setting.insert(key=KEY, value=str(version)).on_conflict_replace().execute()
+    (Setting.insert(key=KEY, value=str(version))
+     .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(version)})
+     .execute())
 
 
 def stamp_latest():
@@ -53,7 +55,20 @@ def _lock():
     # several gunicorn workers start at once: one upgrades, the others wait and find it done
     if isinstance(db.obj, SqliteDatabase):
         return db.atomic("IMMEDIATE")
-    return db.atomic()
+    return PostgresLock()
+
+
+class PostgresLock:
+    """A transaction holding PostgreSQL's advisory lock for schema upgrades until it ends."""
+
+    def __enter__(self):
+        self.transaction = db.atomic()
+        self.transaction.__enter__()
+        db.execute_sql("SELECT pg_advisory_xact_lock(4242001)")  # any number, always the same
+        return self.transaction
+
+    def __exit__(self, *exc):
+        return self.transaction.__exit__(*exc)
 
 
 def upgrade(echo=log.info):

@@ -206,6 +206,24 @@ def residents_of(limit=None):
     return [(number, PASSWORD) for (number,) in (query.limit(limit) if limit else query)]
 
 
+def reading_levels(meter_ids, today=None):
+    """{meter id: [(last value, usual monthly growth) for each zone]} before this month: what a
+    plausible new reading builds on."""
+    period = month_start(today or date.today())
+    levels = {}
+    for meter_id in meter_ids:
+        last_two = list(Reading.select().where(Reading.meter == meter_id, Reading.period < period)
+                        .order_by(Reading.period.desc()).limit(2))
+        zones = []
+        for zone in (1, 2, 3):
+            values = [getattr(r, f"t{zone}") for r in last_two]
+            if values and values[0] is not None:
+                growth = values[0] - values[1] if len(values) > 1 and values[1] is not None else 1
+                zones.append((str(values[0]), str(max(growth, Decimal("0.1")))))
+        levels[str(meter_id)] = zones
+    return levels
+
+
 def main():
     database, accounts = sys.argv[1], int(sys.argv[2])
     residents = int(sys.argv[3]) if len(sys.argv) > 3 else 200

@@ -114,30 +114,43 @@ def log_in(port, number, password):
 
 # --- finding each page's address ----------------------------------------------------------
 
+READING_FIELD = re.compile(r"m(\d+)_t(\d)$")  # meters.py: reading_field_name(meter, zone)
+
+
 def reading_form(html, path):
-    """The first form on the meters page that posts readings, filled in with plausible values."""
+    """The first form on the meters page that posts readings: (action, fixed fields, the
+    names of the fields a reading goes into)."""
     for form in Forms(html).forms:
         action = form["action"] or path
         if form["method"] != "post" or action.startswith(("/logout", "/lang")):
             continue
-        data, filled = {}, False
+        fixed, readings = {}, []
         for field in form["fields"]:
             kind = (field.get("type") or "text").lower()
             if kind in ("hidden", "submit"):
-                data[field["name"]] = field.get("value", "")
-            elif kind in ("text", "number") and not field.get("value"):
-                base = field.get("min") or field.get("placeholder") or ""
-                try:
-                    value = float(base.replace(",", ".").replace(" ", "")) + 1
-                except ValueError:
-                    value = 4300
-                data[field["name"]] = f"{value:.3f}".replace(".", ",")
-                filled = True
-            elif kind in ("text", "number"):
-                data[field["name"]] = field["value"]
-        if filled:
-            return action, data
+                fixed[field["name"]] = field.get("value", "")
+            elif kind in ("text", "number") and READING_FIELD.match(field["name"]):
+                readings.append(field["name"])
+        if readings:
+            return action, fixed, readings
     return None
+
+
+def reading_bodies(form, levels, count=5):
+    """`count` different submissions of one form: each a month's usual use above the last
+    reading, a little more each time, so that every one of them is a change that is saved."""
+    action, fixed, names = form
+    bodies = []
+    for k in range(count):
+        data = dict(fixed)
+        for name in names:
+            meter, zone = READING_FIELD.match(name).groups()
+            zones = levels.get(meter, [])
+            if int(zone) <= len(zones):
+                last, growth = (float(x) for x in zones[int(zone) - 1])
+                data[name] = f"{last + growth * (1 + k / 10):.3f}".replace(".", ",")
+        bodies.append(urlencode(data))
+    return action, bodies
 
 
 def discover(browser):
@@ -165,15 +178,22 @@ def discover(browser):
     status, _, html = browser.get("/cabinet/meters")
     if status == 200:
         found["meters"] = ("GET", "/cabinet/meters", None)
-        form = reading_form(html.decode(), "/cabinet/meters")
-        if form:
-            found["reading"] = ("POST", form[0], form[1])
+        if reading_form(html.decode(), "/cabinet/meters"):
+            found["reading"] = ("POST", "/cabinet/meters", None)
     return found
 
 
-def check(browser, key, method, path, data):
+def check(browser, key, method, path, body):
     """The page answers as it should before it is measured; else the reason it does not."""
-    status, content_type, body = browser.request(method, path, data)
+    conn = HTTPConnection("127.0.0.1", browser.port, timeout=60)
+    headers = {"Cookie": browser.cookie_header()}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    status, content_type, body = (response.status, response.getheader("Content-Type", ""),
+                                  response.read())
+    conn.close()
     if key == "receipt" and (status != 200 or not body.startswith(b"%PDF")):
         return f"answered {status} {content_type}"
     if key == "reading" and status not in (200, 302, 303):
@@ -302,20 +322,27 @@ def measure(database, size, seconds, residents, log):
                 reason = check(Browser(port), key, "GET", path, None)
             elif key not in found[0]:
                 reason = "not available"
+            elif key == "reading":
+                # each resident's own form (CSRF token, meters), a few different submissions
+                # each, interleaved so that a resident's next one always changes something
+                forms = [(browser, reading_form(browser.get("/cabinet/meters")[2].decode(),
+                                                "/cabinet/meters")) for browser in browsers]
+                forms = [(browser, form) for browser, form in forms if form]
+                levels = reading_levels(database, {READING_FIELD.match(name).group(1)
+                                                   for _, form in forms for name in form[2]})
+                per_resident = [(browser, *reading_bodies(form, levels))
+                                for browser, form in forms]
+                for i, (browser, path, bodies) in enumerate(per_resident[:3]):
+                    reason = reason or check(browser, key, "POST", path, bodies[-1])
+                for k in range(5):
+                    for browser, path, bodies in per_resident:
+                        variants.append(("POST", path, browser.cookie_header(), bodies[k]))
             else:
-                method, path, data = found[0][key]
+                method, path, _data = found[0][key]
                 for i, browser in enumerate(browsers):
-                    if key == "reading" and i > 0:
-                        # each resident's own form: its CSRF token and field names
-                        form = reading_form(browser.get("/cabinet/meters")[2].decode(),
-                                            "/cabinet/meters")
-                        if form is None:
-                            continue
-                        path, data = form
                     if i < 3:
-                        reason = reason or check(browser, key, method, path, data)
-                    body = urlencode(data) if data is not None else None
-                    variants.append((method, path, browser.cookie_header(), body))
+                        reason = reason or check(browser, key, method, path, None)
+                    variants.append((method, path, browser.cookie_header(), None))
             if reason or not variants:
                 results[key] = {"missing": reason or "not available"}
                 log(f"  {label}: {results[key]['missing']}")
@@ -343,13 +370,22 @@ def measure(database, size, seconds, residents, log):
     return {"pages": results, "memory": memory, "before_logins": before_logins, "generation_s": generation, "residents": residents}
 
 
+def ask(database, expression, *args):
+    """The value (as JSON) of an expression over bench/generate.py with the database open."""
+    code = ("import json, sys; sys.path.insert(0, 'bench'); from models import open_database; "
+            "import generate; open_database(sys.argv[1]); args = sys.argv[2:]; "
+            f"print(json.dumps({expression}))")
+    out = subprocess.run([PY, "-c", code, database, *args], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    return json.loads(out)
+
+
 def resident_numbers(database, residents):
-    code = ("import sys; sys.path.insert(0, 'bench'); from models import open_database; "
-            "import generate; open_database(sys.argv[1]); "
-            "print(' '.join(n for n, _ in generate.residents_of(int(sys.argv[2]))))")
-    out = subprocess.run([PY, "-c", code, database, str(residents)], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    return out.split()
+    return [n for n, _ in ask(database, "generate.residents_of(int(args[0]))", str(residents))]
+
+
+def reading_levels(database, meter_ids):
+    return ask(database, "generate.reading_levels([int(a) for a in args])", *sorted(meter_ids))
 
 
 def describe(database):

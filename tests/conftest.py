@@ -23,6 +23,9 @@ LINK = re.compile(r"https?://[^\s<>\"]+")
 # on that server instead of a SQLite file; `make test-pg` and CI set it.
 TEST_DATABASE_URL = os.environ.get("DOMKOM_TEST_DATABASE_URL", "")
 _pg_databases = {}  # name -> the test that created it
+# for a test that opens the SQLite file itself (sqlite3, file copies)
+sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL),
+                                 reason="works on the SQLite file directly")
 
 
 def fresh_database(tmp_path):

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import migrate
-from conftest import make_app
+from conftest import make_app, sqlite_only
 from models import (
     Account, AuditEvent, Charge, Meter, MonthBalance, Notice, OutgoingMail, Payment, Reading,
     ReminderSent, Resident, Setting, db, now,
@@ -74,6 +74,7 @@ def test_fresh_database_has_the_latest_version(app):
         assert migrate.current_version() == migrate.LATEST
 
 
+@sqlite_only
 def test_start_upgrades_an_old_database_without_losing_a_row(tmp_path):
     path = tmp_path / "domkom.db"
     app = make_app(tmp_path)
@@ -101,6 +102,7 @@ def test_start_upgrades_an_old_database_without_losing_a_row(tmp_path):
     assert r.status_code == 302
 
 
+@sqlite_only
 def test_migrate_command_on_an_old_database(tmp_path):
     path = tmp_path / "domkom.db"
     app = make_app(tmp_path)

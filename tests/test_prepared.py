@@ -63,7 +63,7 @@ def test_notices_shown_are_the_current_ones_of_the_right_hoa(demo):
 def test_the_landing_page_lists_at_most_twenty_notices(demo, client):
     with demo.app_context():
         hoa = Hoa.get(Hoa.prefixes == "10")
-        Notice.delete().execute()  # only this test's notices
+        Notice.delete().execute()  # the demo's own notices
         for i in range(25):
             Notice.create(hoa=hoa, title=f"Объявление №{i:02d}", starts_on=date(2026, 1, 1))
     html = client.get("/").get_data(as_text=True)
