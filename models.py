@@ -119,7 +119,7 @@ class Hoa(BaseModel):
     name = CharField()
     inn = CharField(default="")
     kpp = CharField(default="")
-    address = CharField(default="")
+    address = TextField(default="")  # may be longer than 255
     phone = CharField(default="")
     email = CharField(default="")
     accountant_contact = CharField(default="")
@@ -176,7 +176,7 @@ class Account(BaseModel):
     """A personal account (лицевой счёт): one apartment's bill."""
     number = CharField(unique=True)
     hoa = ForeignKeyField(Hoa, backref="accounts", on_delete="CASCADE")
-    address = CharField(default="")
+    address = TextField(default="")  # may be longer than 255
     apartment = CharField(default="")
     owner = CharField(default="")
     area = DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"), auto_round=True)

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from backup import backup_database
+from conftest import sqlite_only
 from models import AuditEvent, db
 
 
@@ -17,6 +18,7 @@ def rows_in(path):
         con.close()
 
 
+@sqlite_only
 def test_backup_during_writes(app, tmp_path):
     committed = []  # ids whose transaction has committed, in order
     stop = threading.Event()
@@ -59,6 +61,7 @@ def test_backup_during_writes(app, tmp_path):
           f"{checked} rows checked")
 
 
+@sqlite_only
 def test_restored_copy_serves_the_site(demo, tmp_path, resident, outbox):
     from conftest import make_app
     resident.register()
@@ -73,6 +76,7 @@ def test_restored_copy_serves_the_site(demo, tmp_path, resident, outbox):
     assert 'data-outcome="pending"' in r.get_data(as_text=True)  # the registration came along
 
 
+@sqlite_only
 def test_cli_keeps_the_newest(app, runner, tmp_path):
     folder = tmp_path / "backups"
     outputs = [runner.invoke(args=["backup", str(folder), "--keep", "2"]) for _ in range(4)]
