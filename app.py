@@ -14,7 +14,9 @@ import migrate
 import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
-from models import Accountant, Resident, create_tables, db, open_database
+from models import (
+    Accountant, Resident, close_all_connections, create_tables, db, open_database,
+)
 
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")
@@ -85,6 +87,7 @@ def create_app(test_config=None):
     open_database(app.config["DATABASE"])
     with app.app_context():
         migrate.upgrade()
+    close_all_connections()  # the upgrade's connection must not reach gunicorn's workers
     init_extensions(app)
     security.init_app(app)
     register_blueprints(app)

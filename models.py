@@ -45,6 +45,15 @@ def open_database(url):
     return database
 
 
+def close_all_connections():
+    """Really close every connection, the pool's idle ones too: gunicorn forks its workers
+    from the process that ran create_app(), and a connection must never cross a fork."""
+    if not db.is_closed():
+        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
+
+
 def now():
     return datetime.now().replace(microsecond=0)
 

@@ -507,7 +507,7 @@ def table(db_name, runs):
 
 def write_report(log):
     """bench/results.md from every database's latest run kept in bench/work/."""
-    saved = sorted(WORK.glob("results-*.json"))
+    saved = sorted(WORK.glob("results-*.json"), key=lambda p: p.name != "results-sqlite.json")
     parts = ["# Domkom benchmark", "",
              "`make bench` (SQLite) / `make bench DB=pg` / `make bench DB=both`. gunicorn with 2 "
              "sync workers and wrk (1 thread, 4 connections, 5 s per page after a 1 s warm-up) "
@@ -521,7 +521,7 @@ def write_report(log):
         parts.append(f"Run {data['when']} on {data['machine']}.")
         parts.append("")
         parts.append(table(data["db"], {int(k): v for k, v in data["runs"].items()}))
-        extra = data.get("extra") or extra
+        extra = data.get("extra") or extra  # the latest run that had them
     if extra:
         parts += ["### Import and receipts", ""]
         for name, text in extra.items():
@@ -546,13 +546,15 @@ def main():
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--residents", type=int, default=100)
+    parser.add_argument("--skip-extra", action="store_true",
+                        help="do not run bench_import.py and bench_receipts.py")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk (make bench does it)")
     sizes = [int(s) for s in args.sizes.split(",")]
     WORK.mkdir(exist_ok=True)
     log = lambda text: print(text, flush=True)  # noqa: E731
-    extra = extra_benchmarks(log)
+    extra = None if args.skip_extra else extra_benchmarks(log)
     for db_kind in (["sqlite", "pg"] if args.db == "both" else [args.db]):
         runs = {}
         if db_kind == "sqlite":

@@ -2,9 +2,9 @@
 import re
 import runpy
 
-from app import DEFAULTS, ROOT
-from conftest import make_app
-from models import AuditEvent
+from app import DEFAULTS, ROOT, create_app
+from conftest import fresh_database, make_app
+from models import AuditEvent, close_all_connections, db
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
@@ -42,3 +42,13 @@ def test_gunicorn_configuration_serves_the_app_factory():
     assert settings["wsgi_app"] == "app:create_app()"
     assert settings["bind"].startswith("127.0.0.1:")
     assert settings["workers"] >= 2
+
+
+def test_the_factory_leaves_no_connection_for_forked_workers(tmp_path):
+    """gunicorn forks its workers after create_app(): a connection opened there (the schema
+    upgrade) would be shared by every worker, mixing their queries."""
+    make_app(tmp_path)
+    close_all_connections()
+    create_app({"DATABASE": fresh_database(tmp_path), "SECRET_KEY": "x", "TESTING": True})
+    assert db.is_closed()
+    assert not db.obj._connections and not db.obj._in_use  # the pool holds nothing either
