@@ -188,8 +188,12 @@ bp.add_app_template_filter(receipts.tariff_text, "tariff")
 @bp.app_template_global()
 def balance_summary(account):
     """The latest month's statement for the cabinet's balance box, or None."""
-    history = Statement.history(account)
-    return history[-1] if history else None
+    # the latest month with data, by the (account, period) indexes, then only what that
+    # month needs: reading every month here cost the cabinet page three quarters of its time
+    latest = [row.period for model in (Charge, Payment, MonthBalance)
+              if (row := model.select(model.period).where(model.account == account)
+                  .order_by(model.period.desc()).first()) is not None]
+    return Statement.for_month(account, max(latest)) if latest else None
 
 
 def statement_or_page(period_text):
