@@ -6,7 +6,7 @@ from flask_login import current_user, login_user
 import mail
 from auth import client_ip, resident_required
 from forms import PasswordForm, ProfileForm
-from models import AuditEvent, Notice, Resident, db
+from models import AuditEvent, Notice, Resident
 from tokens import read_token, token_matches
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
@@ -31,17 +31,16 @@ def profile():
     resident.name = (form.name.data or "").strip()
     resident.phone = (form.phone.data or "").strip()
     new_email = form.email.data.strip()
-    with db.atomic() as txn:
-        changed_email = new_email.lower() != resident.email.lower()
-        if changed_email:
-            resident.pending_email = new_email
-        resident.save()
-        if changed_email and not mail.send_email_change(resident):
-            txn.rollback()
-            form.email.errors.append(_("We could not send the confirmation e-mail. "
-                                       "Please try again later."))
-            return render_template("cabinet/profile.html", form=form), 503
+    changed_email = new_email.lower() != resident.email.lower()
     if changed_email:
+        resident.pending_email = new_email
+    resident.save()
+    # the letter goes after the save: a slow mail server must not hold the database
+    sent = mail.send_email_change(resident) if changed_email else None
+    if sent == mail.QUEUED:
+        flash(_("Your data is saved. Our mail server is not answering right now; the link to "
+                "confirm %(email)s will be sent as soon as it does.", email=new_email), "warning")
+    elif changed_email:
         flash(_("Your data is saved. To change the e-mail, follow the link we sent to "
                 "%(email)s.", email=new_email), "success")
     else:

@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import path_of
-from models import Resident
+from models import Account, Resident, now
 
 
 def body(response):
@@ -112,3 +112,25 @@ def test_cabinet_needs_login(demo, client):
     for path in ["/cabinet", "/cabinet/profile", "/cabinet/password"]:
         r = client.get(path)
         assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
+    from conftest import ResidentActions, Outbox, free_port, make_app
+    import demo as demo_data
+    from models import OutgoingMail
+    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    with app.app_context():
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
+        login = Resident(account=Account.by_number("100001"), email="old@example.ru",
+                         activated_at=now())
+        login.set_password("profile-pass-1")
+        login.save()
+    client = app.test_client()
+    ResidentActions(client, Outbox(tmp_path)).login(password="profile-pass-1")
+    r = client.post("/cabinet/profile", data={"name": "", "phone": "", "email": "new@example.ru"},
+                    follow_redirects=True)
+    assert "почтовый сервер сейчас не отвечает" in body(r)
+    with app.app_context():
+        assert Resident.get().pending_email == "new@example.ru"
+        assert Resident.get().email == "old@example.ru"
+        assert OutgoingMail.select().where(OutgoingMail.to == "new@example.ru").count() == 1

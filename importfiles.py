@@ -1,0 +1,252 @@
+"""Reading an imported CSV or XLSX file into rows: encodings, delimiters, the header, the cells."""
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import PurePath
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from importcells import Bad, header_key, shown
+from importkinds import ALIASES, KINDS, SIGNATURES
+
+EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+SKIPPED_ROWS = {"итого", "всего", "total"}
+
+
+@dataclass
+class Problem:
+    file: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self):
+        where = [self.file]
+        if self.row:
+            where.append(_("row %(row)s", row=self.row))
+        if self.column:
+            where.append(_("column «%(column)s»", column=self.column))
+        return f"{', '.join(where)}: {self.message}"
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read."""
+
+
+@dataclass
+class ParsedFile:
+    name: str
+    sha256: str
+    kind: str = ""
+    rows: list = field(default_factory=list)  # (row number, (values in KINDS order))
+    titles: dict = field(default_factory=dict)  # field -> the header as written in the file
+
+
+def read_table(name, data):
+    """The rows of a CSV or XLSX file as lists of cells, with their row numbers."""
+    suffix = PurePath(name).suffix.lower()
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(_("This is an old Excel file (.xls). Open it in Excel or LibreOffice "
+                            "and save it as .xlsx or CSV."))
+    if data.startswith(b"PK\x03\x04"):
+        return read_xlsx(data)
+    if suffix not in EXTENSIONS or b"\x00" in data[:4096] or data.startswith(b"%PDF"):
+        raise FileProblem(not_a_table())
+    return read_csv(data)
+
+
+def not_a_table():
+    return _("This is not a CSV or XLSX file. Save the table from the billing program as CSV "
+             "(text with separators) or as an Excel workbook (.xlsx).")
+
+
+def read_xlsx(data):
+    from openpyxl import load_workbook
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong size into the file
+        return [(number, list(row)) for number, row in
+                enumerate(sheet.iter_rows(values_only=True), start=1)
+                if not all(blank(cell) for cell in row)]
+    except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
+        raise FileProblem(_("The file could not be read as an Excel workbook (.xlsx): it is "
+                            "damaged, protected with a password or not a workbook.")) from None
+
+
+def decode(data):
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251")  # 1C and most Russian billing programs
+    except UnicodeDecodeError:
+        raise FileProblem(_("The text of the file is in an unknown encoding; save it as UTF-8 "
+                            "or Windows-1251.")) from None
+
+
+def read_csv(data):
+    text = decode(data)
+    head = [line for line in text.splitlines()[:10] if line.strip()]
+    counts = {d: sum(line.count(d) for line in head) for d in (";", "\t", ",")}
+    delimiter = max(counts, key=lambda d: counts[d])  # ties go to ';', then tab
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        if len(records) == physical_lines(text):  # no quoted line breaks: row n is line n
+            numbered = enumerate(records, start=1)
+        else:
+            numbered = numbered_records(text, delimiter)
+    except csv.Error:
+        raise FileProblem(not_a_table()) from None
+    return [(n, cells) for n, cells in numbered
+            if cells and (cells[0].strip() or "".join(cells).strip())]
+
+
+def physical_lines(text):
+    """Lines as the csv module ends them: at \\n, \\r or \\r\\n."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (0 if not text or text.endswith(("\n", "\r")) else 1)
+
+
+def numbered_records(text, delimiter):
+    """Records with the line each starts on, when quoted cells hold line breaks."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    for cells in reader:
+        yield start, cells
+        start = reader.line_num + 1
+
+
+def blank(cell):
+    return cell is None or (cell.__class__ is str and not cell.strip())
+
+
+def parse_file(name, data, problems):
+    """Read one file into a ParsedFile; problems are appended to `problems`."""
+    parsed = ParsedFile(name=name, sha256=hashlib.sha256(data).hexdigest())
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    if len(data) > limit:
+        problems.append(Problem(name, None, "", _("The file is larger than %(mb)s MB.",
+                                                 mb=limit // (1024 * 1024))))
+        return parsed
+    if not data.strip():
+        problems.append(Problem(name, None, "", _("The file is empty.")))
+        return parsed
+    try:
+        table = read_table(name, data)
+    except FileProblem as e:
+        problems.append(Problem(name, None, "", str(e)))
+        return parsed
+    if not table:
+        problems.append(Problem(name, None, "", _("The file is empty.")))
+        return parsed
+    header_at = find_header(table)
+    header_row, header = table[header_at]
+    mapping = map_header(name, header_row, header, problems, parsed)
+    if mapping is None:
+        return parsed
+    body = table[header_at + 1:]
+    if not body:
+        problems.append(Problem(name, None, "", _("The file has a header row but no data rows.")))
+        return parsed
+    parse_rows(parsed, mapping, body, problems)
+    return parsed
+
+
+def find_header(table):
+    """Billing exports often put a title above the header: take the first row naming a kind."""
+    for index, (_row, cells) in enumerate(table[:10]):
+        if guess_kind([header_key(c) for c in cells]):
+            return index
+    return 0
+
+
+def guess_kind(keys):
+    best, best_score = None, 0
+    for kind, aliases in ALIASES.items():
+        names = {aliases[k].name for k in keys if k in aliases}
+        if names & SIGNATURES[kind] and len(names) > best_score:
+            best, best_score = kind, len(names)
+    return best
+
+
+def map_header(name, row, header, problems, parsed):
+    """[(cell index, Column)] for the file's header, or None when it cannot be used."""
+    keys = [header_key(c) for c in header]
+    kind = guess_kind(keys)
+    if kind is None:
+        problems.append(Problem(name, row, "", _(
+            "The column names match no kind of file (accounts, charges, payments, meters). "
+            "Check the header row against the list of columns.")))
+        return None
+    parsed.kind = kind
+    aliases, mapping, before = ALIASES[kind], [], len(problems)
+    for index, (cell, key) in enumerate(zip(header, keys)):
+        if not key:
+            continue
+        column = aliases.get(key)
+        if column is None:
+            problems.append(Problem(name, row, shown(cell), _("Unknown column «%(column)s».",
+                                                              column=shown(cell))))
+        elif column.name in parsed.titles:
+            problems.append(Problem(name, row, shown(cell), _(
+                "Column «%(column)s» means the same as «%(other)s».",
+                column=shown(cell), other=parsed.titles[column.name])))
+        else:
+            parsed.titles[column.name] = str(cell).strip()
+            mapping.append((index, column))
+    for column in KINDS[kind]:
+        if column.required and column.name not in parsed.titles:
+            problems.append(Problem(name, row, column.title, _(
+                "The required column «%(column)s» is missing.", column=column.title)))
+    return mapping if len(problems) == before else None
+
+
+def parse_rows(parsed, mapping, body, problems):
+    """Parse the table column by column: exports repeat the same values a lot (months,
+    accounts, services, tariffs), so each distinct cell of a column is parsed once."""
+    width = max(index for index, _c in mapping) + 1
+    table = [cells if len(cells) >= width else list(cells) + [None] * (width - len(cells))
+             for _n, cells in body]
+    numbers = [number for number, _c in body]
+    by_index = list(zip(*table))
+    first = by_index[mapping[0][0]]
+    totals = {c for c in set(first) if c.__class__ is str and header_key(c) in SKIPPED_ROWS}
+    # the «Итого» line at the bottom of an export is skipped
+    skipped = {i for i, cell in enumerate(first) if cell in totals} if totals else set()
+    dropped = set(skipped)
+    columns = {}
+    for index, column in mapping:
+        cells = by_index[index]
+        memo = {cell: parse_cell(column.parse, cell) for cell in set(cells)}
+        bad = {cell for cell, value in memo.items()
+               if value.__class__ is Bad or (value is None and column.required)}
+        if bad:
+            for i in [i for i, cell in enumerate(cells) if cell in bad and i not in skipped]:
+                value = memo[cells[i]]
+                message = str(value) if value is not None else _("The value is required.")
+                problems.append(Problem(parsed.name, numbers[i], parsed.titles[column.name],
+                                        message))
+            dropped.update(i for i, cell in enumerate(cells) if cell in bad)
+        columns[column.name] = list(map(memo.__getitem__, cells)) if len(memo) > 1 \
+            else repeat(next(iter(memo.values())))
+    values = zip(*(columns.get(column.name, repeat(None)) for column in KINDS[parsed.kind]))
+    if dropped:
+        parsed.rows = [pair for i, pair in enumerate(zip(numbers, values)) if i not in dropped]
+    else:
+        parsed.rows = list(zip(numbers, values))
+
+
+def parse_cell(parse, cell):
+    if blank(cell):
+        return None
+    try:
+        return parse(cell)
+    except Bad as e:
+        return e
