@@ -9,11 +9,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from peewee import IntegrityError
-from werkzeug.security import generate_password_hash
 
 import mail
 from forms import ForgotForm, LoginForm, OperatorRequestForm, RegisterForm, ResendActivationForm
-from models import Account, AuditEvent, Hoa, Resident, db, now
+from models import Account, AuditEvent, Hoa, Resident, db, hash_password, now
 from throttle import login_limits, mail_limits, register_limits
 from tokens import read_token, token_matches
 
@@ -108,7 +107,7 @@ def save_registration(form, account, resident, password):
             resident.delete_instance()
         resident = Resident.create(
             account=account, email=form.email.data.strip(), name=(form.name.data or "").strip(),
-            password_hash=generate_password_hash(password), consent_at=now(),
+            password_hash=hash_password(password), consent_at=now(),
             consent_ip=client_ip(),
             consent_version=current_app.config["PRIVACY_POLICY_VERSION"])
         AuditEvent.record("register", client_ip(), hoa=hoa, resident=resident,
@@ -147,7 +146,7 @@ def resend_activation():
         flash(_("There is no registration awaiting activation for this account."), "warning")
         return redirect(url_for("auth.register"))
     password = generate_password()
-    resident.password_hash = generate_password_hash(password)
+    resident.password_hash = hash_password(password)
     resident.activation_sent_at = now()
     resident.end_other_sessions()  # the previous letter's link stops working
     resident.save()
@@ -252,7 +251,7 @@ def forgot():
     if resident is not None and resident.is_active:
         password = generate_password()
         # the old password keeps working until the link in the e-mail is followed
-        resident.pending_password_hash = generate_password_hash(password)
+        resident.pending_password_hash = hash_password(password)
         resident.save()
         sent = mail.send_password_reset(resident, password)  # queued if the server cannot take it
         AuditEvent.record("password_reset_requested", client_ip(), hoa=resident.hoa,

@@ -5,7 +5,6 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 
 from auth import client_ip
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
@@ -95,6 +94,8 @@ def export_csv(rows):
 
 
 def export_xlsx(rows):
+    from openpyxl import Workbook  # lazily: only the XLSX export needs it
+
     book = Workbook()
     sheet = book.active
     sheet.title = "readings"

@@ -1,20 +1,13 @@
 """The receipt PDF, laid out after the ЕПД (приказ Минстроя 43/пр), and its payment QR code
 per ГОСТ Р 56042-2014. Everything here is printed in Russian: it is a Russian legal form."""
-import logging
-from functools import lru_cache, partial
+from functools import lru_cache
 from io import BytesIO
-from itertools import groupby
 
 import fontpkg_pt_sans
-import segno
 from babel.dates import format_date
-from fpdf import FPDF
 
 from app import format_money, format_number
 from models import add_months, last_day_of_month
-
-# fontTools reports every glyph of the subset at INFO level; keep the log readable.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"
@@ -78,6 +71,8 @@ def qr_payload(statement):
 
 
 def make_qr(payload, mask=None):
+    import segno  # lazily: only the QR code and receipt pages need it
+
     # boost_error=False: the standard asks for level M, not whatever fits.
     return segno.make(payload, error="m", boost_error=False, micro=False, encoding="utf-8",
                       mask=mask)
@@ -133,226 +128,21 @@ def pay_by_date(hoa, period):
     return following.replace(day=min(max(hoa.pay_by_day, 1), last_day_of_month(following).day))
 
 
-class ReceiptPdf(FPDF):
-    """An A4 document of receipts; fonts are set up once per document, not per receipt."""
-    WIDTH = 190  # printable width in mm
-
-    def __init__(self):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.set_margins(10, 10, 10)
-        self.set_auto_page_break(True, margin=12)
-        self.add_font(FONT, "", FONT_DIR / "PT_Sans-Web-Regular.ttf")
-        self.add_font(FONT, "B", FONT_DIR / "PT_Sans-Web-Bold.ttf")
-        self.set_title("Квитанция")
-        self.set_creator("Domkom")
-
-    def add_receipt(self, statement, meters, qr=None):
-        """One account's receipt, starting on a new page."""
-        self.add_page()
-        account, hoa, period = statement.account, statement.account.hoa, statement.period
-        self.line("ПЛАТЁЖНЫЙ ДОКУМЕНТ (ЕДИНЫЙ ПЛАТЁЖНЫЙ ДОКУМЕНТ) для внесения платы за жилое "
-                  f"помещение и коммунальные услуги за {period_name(period)}",
-                  size=12, style="B", align="C", line_height=6)
-        self.ln(2)
-        top = self.get_y()
-        qr_side = 46 if qr is not None else 0
-        left = self.WIDTH - qr_side - (4 if qr_side else 0)
-        self.section("1. Сведения о плательщике и исполнителе услуг", left)
-        self.pairs([
-            ("Плательщик", account.owner or "—"),
-            ("Лицевой счёт", account.number),
-            ("Адрес", full_address(account)),
-            ("Площадь", f"{format_number(account.area, 2)} м²"),
-            ("Проживает", str(account.residents)),
-        ] + ([("Код регистрации", account.registration_code)] if account.registration_code else [])
-          + [("Исполнитель", hoa.name),
-             ("Адрес исполнителя", hoa.address or "—"),
-             ("ИНН / КПП", f"{hoa.inn or '—'} / {hoa.kpp or '—'}")], left)
-        self.ln(1)
-        self.section("2. Информация для внесения платы получателю платежа", left)
-        self.pairs([
-            ("Получатель", hoa.recipient or "—"),
-            ("ИНН / КПП", f"{hoa.inn or '—'} / {hoa.kpp or '—'}"),
-            ("Банк", hoa.bank_name or "—"),
-            ("БИК", hoa.bic or "—"),
-            ("Р/с", hoa.settlement_account or "—"),
-            ("К/с", hoa.corr_account or "—"),
-            ("Оплатить до", format_date(pay_by_date(hoa, period), "dd.MM.yyyy", locale="ru")),
-        ], left)
-        below_text = self.get_y()
-        if qr is not None:
-            self.draw_qr(qr, self.l_margin + self.WIDTH - qr_side, top, qr_side)
-            self.set_y(top + qr_side)
-            self.line("Оплата по QR-коду в приложении банка", width=qr_side, size=7, align="C",
-                      line_height=3, x=self.l_margin + self.WIDTH - qr_side)
-            below_text = max(below_text, self.get_y())
-        self.set_y(below_text)
-        self.ln(1)
-        self.line(f"ИТОГО К ОПЛАТЕ за {period_name(period)}: {money(statement.total_due)}",
-                  size=12, style="B", align="C", line_height=6, padding=0.6, border=True)
-        self.ln(2)
-        self.section("3. Расчёт размера платы за услуги", self.WIDTH)
-        self.charges_table(statement)
-        self.ln(2)
-        self.section("4. Итоги расчёта", self.WIDTH)
-        closing = statement.closing
-        self.pairs([
-            ("Задолженность (+) / аванс (−) на начало периода", balance_text(statement.opening)),
-            ("Начислено за период", money(statement.charged)),
-            ("Перерасчёты", money(statement.recalculations)),
-            ("Льготы", money(statement.benefits)),
-            ("Пени", money(statement.penalty)),
-            ("Оплачено в периоде", money(statement.paid)),
-            ("Остаток на конец периода", balance_text(closing)),
-        ], self.WIDTH, label_width=95)
-        self.line(f"ИТОГО К ОПЛАТЕ: {money(statement.total_due)}", size=11, style="B",
-                  line_height=6)
-        self.ln(2)
-        self.meters_table(meters)
-        self.ln(2)
-        self.section("Контакты исполнителя", self.WIDTH)
-        contacts = "; ".join(part for part in (hoa.address, hoa.phone and f"тел. {hoa.phone}",
-                                                hoa.email, hoa.accountant_contact) if part)
-        self.line(contacts or "—", line_height=4.5)
-
-    def section(self, title, width):
-        self.line(title, width=width, size=9.5, style="B", line_height=4.5, padding=0.5,
-                  fill=True)
-
-    def line(self, text, width=None, size=9, style="", align="L", line_height=4.0, padding=0,
-             border=False, fill=False, x=None):
-        """A paragraph in its own box, wrapped when it does not fit."""
-        self.grid_row((width or self.WIDTH,), (align,), (text,), styles=(style,), size=size,
-                      line_height=line_height, padding=padding, border=border, fill=fill, x=x)
-
-    def pairs(self, rows, width, label_width=38):
-        """Label and value lines; long values wrap within their own column."""
-        for label, value in rows:
-            self.grid_row((label_width, width - label_width), ("L", "L"), (label, value),
-                          styles=("", "B"), size=9, line_height=4.5, padding=0, border=False)
-
-    def grid_row(self, widths, aligns, cells, styles=None, size=8, line_height=4.0,
-                 padding=0.8, border=True, fill=False, heading=None, x=None):
-        """One row of a table drawn with `text()`: a cell wraps only when its text is wider than
-        the cell, which is rare, so the costly line breaking of fpdf's tables is mostly skipped."""
-        styles = styles or ("",) * len(cells)
-        lines = []
-        for width, text, style in zip(widths, cells, styles):
-            self.set_font(FONT, style, size)
-            inner = width - 2 * padding
-            if self.get_string_width(text) <= inner:
-                lines.append([text])
-            else:
-                lines.append(self.multi_cell(inner, line_height, text, dry_run=True,
-                                             output="LINES"))
-        height = max(len(cell) for cell in lines) * line_height + 2 * padding
-        if self.get_y() + height > self.page_break_trigger:
-            self.add_page()
-            if heading:  # the table goes on: repeat its heading row
-                heading()
-        x = self.l_margin if x is None else x
-        y = self.get_y()
-        if fill:
-            self.set_fill_color(232, 236, 242)
-            self.rect(x, y, sum(widths), height, style="F")
-        baseline = (line_height + self.font_size * 0.7) / 2
-        for width, align, cell, style in zip(widths, aligns, lines, styles):
-            self.set_font(FONT, style, size)
-            if border:
-                self.rect(x, y, width, height)
-            for n, line in enumerate(cell):
-                if align == "L":
-                    left = x + padding
-                else:
-                    spare = width - 2 * padding - self.get_string_width(line)
-                    left = x + padding + (spare if align == "R" else spare / 2)
-                self.text(left, y + padding + n * line_height + baseline, line)
-            x += width
-        self.set_xy(self.l_margin, y + height)
-
-    CHARGE_WIDTHS = (54, 14, 18, 18, 22, 22, 20, 22)
-    CHARGE_ALIGNS = ("L", "C", "R", "R", "R", "R", "R", "R")
-
-    def charges_table(self, statement):
-        bold = ("B",) * len(self.CHARGE_WIDTHS)
-        heading = partial(self.grid_row, self.CHARGE_WIDTHS, self.CHARGE_ALIGNS,
-                          ("Вид услуги", "Ед. изм.", "Объём", "Тариф, ₽", "Начислено",
-                           "Перерасчёт", "Льготы", "К оплате"), styles=bold, fill=True)
-        heading()
-        row = partial(self.grid_row, self.CHARGE_WIDTHS, self.CHARGE_ALIGNS, heading=heading)
-        for charge in statement.charges:
-            row((charge.service, charge.unit or "—", format_number(charge.volume),
-                 tariff_text(charge.tariff), money(charge.amount), money(charge.recalculation),
-                 money(charge.benefit), money(charge.to_pay)))
-        if statement.penalty:
-            row(("Пени", "—", "—", "—", money(statement.penalty), money(0), money(0),
-                 money(statement.penalty)))
-        row(("Всего", "", "", "", money(statement.charged + statement.penalty),
-             money(statement.recalculations), money(statement.benefits),
-             money(statement.charged_to_pay + statement.penalty)), styles=bold)
-
-    METER_WIDTHS = (40, 32, 50, 42, 26)
-    METER_ALIGNS = ("L", "L", "L", "R", "C")
-
-    def meters_table(self, meters):
-        self.section("5. Показания индивидуальных приборов учёта", self.WIDTH)
-        if not meters:
-            self.grid_row((self.WIDTH,), ("L",), ("Приборов учёта нет.",), border=False)
-            return
-        heading = partial(self.grid_row, self.METER_WIDTHS, self.METER_ALIGNS,
-                          ("Прибор", "Заводской номер", "Место установки", "Последние показания",
-                           "Поверка до"), styles=("B",) * 5, fill=True)
-        heading()
-        row = partial(self.grid_row, self.METER_WIDTHS, self.METER_ALIGNS, heading=heading)
-        for meter, values, when in meters:
-            names = ZONE_NAMES.get(meter.zones, ZONE_NAMES[1])
-            shown = "; ".join(f"{name} {format_number(v)}".strip()
-                              for name, v in zip(names, values) if v is not None)
-            if when is None:
-                shown += " (начальные)"
-            row((f"{METER_KINDS_RU.get(meter.kind, meter.kind)}, {meter.unit}".strip(", "),
-                 meter.serial or "—", meter.place or "—", shown,
-                 format_date(meter.verified_until, "dd.MM.yyyy", locale="ru")
-                 if meter.verified_until else "—"))
-
-    def draw_qr(self, qr, x, y, side):
-        """The QR code as one vector path: a rectangle per horizontal run of dark modules,
-        written straight into the page (fpdf's rect() per run costs more than the code)."""
-        quiet = 4  # the quiet zone, in modules
-        module = side / (len(qr.matrix) + 2 * quiet)
-        self.set_fill_color(255, 255, 255)
-        self.rect(x, y, side, side, style="F")
-        k, top = self.k, self.h
-        ops = ["0 g"]
-        for r, row in enumerate(qr.matrix):
-            c = 0
-            bottom = (top - y - (r + quiet + 1) * module) * k
-            for dark, run in groupby(row):
-                length = len(tuple(run))
-                if dark:
-                    ops.append(f"{(x + (c + quiet) * module) * k:.2f} {bottom:.2f} "
-                               f"{length * module * k:.2f} {module * k:.2f} re")
-                c += length
-        ops.append("f")
-        self._out("q " + " ".join(ops) + " Q")
-
-
+# The PDF code (fpdf2, fontTools, PIL: ~20 MB per worker) is loaded on the first receipt only.
 def render_receipt(statement, meters):
     """One account's receipt for one month as PDF bytes."""
-    pdf = ReceiptPdf()
-    payload = qr_payload(statement)
-    pdf.add_receipt(statement, meters, qr_code(payload) if payload else None)
-    return bytes(pdf.output())
+    import receipt_pdf
+    return receipt_pdf.render_receipt(statement, meters)
 
 
 def render_batch(items, progress=None):
     """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
-    pdf = ReceiptPdf()
-    make = BatchQr()
-    for statement, meters in items:
-        payload = qr_payload(statement)
-        pdf.add_receipt(statement, meters, make(payload) if payload else None)
-        if progress:
-            progress(1)
-    return bytes(pdf.output())
+    import receipt_pdf
+    return receipt_pdf.render_batch(items, progress)
 
+
+def __getattr__(name):
+    if name == "ReceiptPdf":
+        from receipt_pdf import ReceiptPdf
+        return ReceiptPdf
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,11 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from werkzeug.security import generate_password_hash  # noqa: E402
-
 from models import (  # noqa: E402
     MODELS, Account, Charge, Hoa, Meter, MonthBalance, Notice, Payment, Reading, Resident, Setting,
-    add_months, create_tables, db, month_start, open_database,
+    add_months, create_tables, db, hash_password, month_start, open_database,
 )
 
 PASSWORD = "bench-pass-1"
@@ -179,7 +177,7 @@ def generate(accounts, residents=200, log=print, today=None):
     log(f"  indexes: {time.perf_counter() - started_indexes:.1f} s")
 
     # Residents spread evenly over the accounts; one password hash serves them all.
-    password_hash = generate_password_hash(PASSWORD)
+    password_hash = hash_password(PASSWORD)
     step = max(1, accounts // residents)
     ids = [aid for (aid,) in Account.select(Account.id).order_by(Account.id).tuples()]
     ids = ids[::step][:residents]
