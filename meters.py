@@ -10,7 +10,7 @@ import charts
 from reminders import remind_command
 from auth import client_ip, resident_required
 from forms import ReadingsForm, reading_field_name, zone_label
-from models import Meter, Reading, month_start
+from models import ACCOUNT_METERS, LATEST_SUBMISSION, Meter, Reading, month_start
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
     today, unit_of,
@@ -41,7 +41,7 @@ def index():
     hoa = account.hoa
     day = today()
     period = month_start(day)
-    meters = list(Meter.of_account(account, include_archived=True))
+    meters = list(ACCOUNT_METERS(account.id))
     taking = [m for m in meters if not m.archived and not m.verification_expired(day)]
     form = ReadingsForm.for_meters(taking)
     is_open = hoa.window_state(day)[0]
@@ -69,7 +69,9 @@ def index():
                          if m.archived and m.id in meter_errors]
         if not problems:
             problems.append(_("Nothing was saved yet: see the messages next to the fields."))
-    rows = [meter_row(m, day, period) for m in meters if not m.archived]
+    active = [m for m in meters if not m.archived]
+    current = Reading.counting_for_period(active, period) if active else {}
+    rows = [meter_row(m, day, period, current.get(m.id)) for m in active]
     archived = [m for m in meters if m.archived]
     status = 400 if request.method == "POST" else 200
     return render_template("meters/index.html", form=form, rows=rows, archived=archived,
@@ -110,11 +112,10 @@ def attach_messages(form, checks):
     return meter_errors, confirm
 
 
-def meter_row(meter, day, period):
-    """What the page shows about one meter."""
+def meter_row(meter, day, period, current):
+    """What the page shows about one meter; `current` is its counting reading for `period`."""
     last = meter.last_reading()
-    current = Reading.counting_for_period([meter], period).get(meter.id)
-    latest = Reading.submissions(meter, period).first()
+    latest = LATEST_SUBMISSION.first(meter.id, period)
     due = meter.verified_until
     return {
         "meter": meter, "kind": kind_label(meter), "unit": unit_of(meter), "last": last,

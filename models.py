@@ -445,8 +445,11 @@ class Meter(BaseModel):
         return Reading.counting(self, before=before)
 
     def last_reading(self, before=None):
-        readings = self.counting_readings(before=before)
-        return readings[-1] if readings else None
+        """The counting reading of the latest month (before `before`), in one indexed query."""
+        reading = LAST_READING.first(self.id, date.max if before is None else before)
+        if reading is not None:
+            reading.meter = self
+        return reading
 
 
 READING_SOURCES = ("resident", "accountant", "import")
@@ -501,6 +504,16 @@ class Reading(BaseModel):
     def submissions(cls, meter, period):
         return (cls.select().where(cls.meter == meter, cls.period == period)
                 .order_by(cls.id.desc()))
+
+
+ACCOUNT_METERS = Prepared(lambda account_id: Meter.of_account(account_id, include_archived=True))
+LAST_READING = Prepared(lambda meter_id, before: (
+    Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
+                           Reading.period < before)
+    .order_by(Reading.period.desc(), Reading.id.desc()).limit(1)))
+LATEST_SUBMISSION = Prepared(lambda meter_id, period: (
+    Reading.select().where(Reading.meter == meter_id, Reading.period == period)
+    .order_by(Reading.id.desc()).limit(1)))
 
 
 REMINDER_KINDS = ("window_open", "window_closing", "verification")

@@ -9,15 +9,46 @@ from pathlib import Path
 import click
 from flask import Blueprint, Response, abort, render_template, send_file
 from flask_login import current_user
+from peewee import fn
 
 import receipts
 from auth import resident_required
-from models import Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading, parse_period
+from models import (
+    Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, parse_period,
+)
 
 bp = Blueprint("statements", __name__, cli_group=None)
 
 ZERO = Decimal("0.00")
 PERIOD = re.compile(r"\d{4}-\d{2}")
+
+
+# the queries every statement page runs, their SQL built once (models.Prepared); a month
+# range's ends are dates, date.min and date.max when open
+CHARGE_SUMS = Prepared(lambda account_id, since, until: (
+    Charge.select(Charge.period, fn.SUM(Charge.amount), fn.SUM(Charge.recalculation),
+                  fn.SUM(Charge.benefit))
+    .where(Charge.account == account_id, Charge.period >= since, Charge.period <= until)
+    .group_by(Charge.period).tuples()))
+PAYMENT_SUMS = Prepared(lambda account_id, since, until: (
+    Payment.select(Payment.period, fn.SUM(Payment.amount))
+    .where(Payment.account == account_id, Payment.period >= since, Payment.period <= until)
+    .group_by(Payment.period).tuples()))
+CHARGE_ROWS = Prepared(lambda account_id, since, until: (
+    Charge.select()
+    .where(Charge.account == account_id, Charge.period >= since, Charge.period <= until)
+    .order_by(Charge.id)))
+PAYMENT_ROWS = Prepared(lambda account_id, since, until: (
+    Payment.select()
+    .where(Payment.account == account_id, Payment.period >= since, Payment.period <= until)
+    .order_by(Payment.paid_on, Payment.id)))
+BALANCES = Prepared(lambda account_id, since, until: (
+    MonthBalance.select(MonthBalance.period, MonthBalance.opening_balance, MonthBalance.penalty)
+    .where(MonthBalance.account == account_id, MonthBalance.period >= since,
+           MonthBalance.period <= until).tuples()))
+LATEST_PERIODS = [Prepared(lambda account_id, model=model: (
+    model.select(model.period).where(model.account == account_id)
+    .order_by(model.period.desc()).limit(1).tuples())) for model in (Charge, Payment, MonthBalance)]
 
 
 @dataclass
@@ -30,17 +61,26 @@ class Statement:
     charges: list = field(default_factory=list)
     payments: list = field(default_factory=list)
 
+    # the month's sums read by SQL (SUM … GROUP BY period) when its rows were not needed
+    totals: dict = None
+
+    def _total(self, name, rows):
+        if self.totals is not None:
+            return self.totals[name]
+        return sum((getattr(row, "amount" if name in ("charged", "paid") else name) for row in rows),
+                   ZERO)
+
     @property
     def charged(self):
-        return sum((c.amount for c in self.charges), ZERO)
+        return self._total("charged", self.charges)
 
     @property
     def recalculations(self):
-        return sum((c.recalculation for c in self.charges), ZERO)
+        return self._total("recalculation", self.charges)
 
     @property
     def benefits(self):
-        return sum((c.benefit for c in self.charges), ZERO)
+        return self._total("benefit", self.charges)
 
     @property
     def charged_to_pay(self):
@@ -48,7 +88,7 @@ class Statement:
 
     @property
     def paid(self):
-        return sum((p.amount for p in self.payments), ZERO)
+        return self._total("paid", self.payments)
 
     @property
     def closing(self):
@@ -60,36 +100,51 @@ class Statement:
         return max(self.closing, ZERO)
 
     @classmethod
-    def history(cls, account, since=None, until=None):
+    def history(cls, account, since=None, until=None, detailed=None):
         """Every month with data, oldest first. A month without a stored opening balance opens
-        with the previous month's closing one."""
+        with the previous month's closing one. Months are read as sums per month, in SQL; the
+        `detailed` one (a period, or True for all) also gets its charge and payment rows."""
         months = {}
 
         def month(period):
             return months.setdefault(period, cls(account, period))
 
-        charges = Charge.select().where(Charge.account == account)
-        balances = MonthBalance.select().where(MonthBalance.account == account)
-        payments = Payment.select().where(Payment.account == account)
-        if since is not None:
-            charges = charges.where(Charge.period >= since)
-            balances = balances.where(MonthBalance.period >= since)
-            payments = payments.where(Payment.period >= since)
-        if until is not None:
-            charges = charges.where(Charge.period <= until)
-            balances = balances.where(MonthBalance.period <= until)
-            payments = payments.where(Payment.period <= until)
-        for charge in charges.order_by(Charge.id):
-            month(charge.period).charges.append(charge)
-        for payment in payments.order_by(Payment.paid_on, Payment.id):
-            month(payment.period).payments.append(payment)
-        stored = {b.period: b for b in balances}
+        account_id = account.id
+        since = date.min if since is None else since
+        until = date.max if until is None else until
+        cent = Decimal("0.01")
+
+        def money(value):
+            return ZERO if value is None else Decimal(value).quantize(cent)
+
+        # a single detailed month (its opening balance stored) needs its rows only
+        only_rows = detailed is True or (detailed is not None and since == until == detailed)
+        if not only_rows:
+            for period, charged, recalculation, benefit in CHARGE_SUMS(account_id, since, until):
+                month(period).totals = {"charged": money(charged),
+                                        "recalculation": money(recalculation),
+                                        "benefit": money(benefit), "paid": ZERO}
+            for period, paid in PAYMENT_SUMS(account_id, since, until):
+                statement = month(period)
+                if statement.totals is None:
+                    statement.totals = {"charged": ZERO, "recalculation": ZERO, "benefit": ZERO}
+                statement.totals["paid"] = money(paid)
+        if detailed is not None:
+            first, last = (since, until) if detailed is True else (detailed, detailed)
+            for charge in CHARGE_ROWS(account_id, first, last):
+                month(charge.period).charges.append(charge)
+            for payment in PAYMENT_ROWS(account_id, first, last):
+                month(payment.period).payments.append(payment)
+            for statement in months.values():
+                if detailed is True or statement.period == detailed:
+                    statement.totals = None  # the rows are read: sum them exactly as they are
+        stored = {period: (opening, penalty)
+                  for period, opening, penalty in BALANCES(account_id, since, until)}
         previous = None
         for period in sorted(set(months) | set(stored)):
             statement = month(period)
             if period in stored:
-                statement.opening = stored[period].opening_balance
-                statement.penalty = stored[period].penalty
+                statement.opening, statement.penalty = stored[period]
             elif previous is not None:
                 statement.opening = previous.closing
             previous = statement
@@ -98,10 +153,10 @@ class Statement:
     @classmethod
     def for_month(cls, account, period):
         """The month's statement, or None when the month has no data for this account."""
-        stored = MonthBalance.select().where(MonthBalance.account == account,
-                                             MonthBalance.period == period).exists()
+        stored = BALANCES.first(account.id, period, period) is not None
         # with the month's opening balance stored, earlier months need not be read
-        history = cls.history(account, since=period if stored else None, until=period)
+        history = cls.history(account, since=period if stored else None, until=period,
+                              detailed=period)
         if history and history[-1].period == period:
             return history[-1]
         return None
@@ -190,9 +245,7 @@ def balance_summary(account):
     """The latest month's statement for the cabinet's balance box, or None."""
     # the latest month with data, by the (account, period) indexes, then only what that
     # month needs: reading every month here cost the cabinet page three quarters of its time
-    latest = [row.period for model in (Charge, Payment, MonthBalance)
-              if (row := model.select(model.period).where(model.account == account)
-                  .order_by(model.period.desc()).first()) is not None]
+    latest = [row[0] for query in LATEST_PERIODS if (row := query.first(account.id)) is not None]
     return Statement.for_month(account, max(latest)) if latest else None
 
 
