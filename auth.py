@@ -171,8 +171,6 @@ def operator_request():
         return outcome("taken", number=form.account.data, form=form), 400
     sent = mail.send_operator_request(form.account.data, form.email.data, form.phone.data,
                                       form.text.data or "")
-    if not sent:
-        return outcome("mail_failed", number=form.account.data), 503
     if sent == mail.QUEUED:
         flash(_("Your request is saved and will reach the operator as soon as our mail server "
                 "answers; the operator will call you back."), "warning")

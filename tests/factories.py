@@ -2,6 +2,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+
 from models import Charge, Meter, MonthBalance, Payment, Reading, db
 
 D = Decimal
@@ -92,3 +94,17 @@ def login_as(client, number, password="resident-pass-1"):
     response = client.post("/login", data={"account": number, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return resident
+
+
+@pytest.fixture
+def figures(demo):
+    """The statements of load_statements() on the demo's accounts; the expected figures."""
+    return load_statements(demo)
+
+
+@pytest.fixture
+def resident_a(demo, figures, client):
+    """A test client logged in as the resident of 100001, whose months are in `figures`."""
+    with demo.app_context():
+        login_as(client, "100001")
+    return client

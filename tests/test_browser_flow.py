@@ -17,6 +17,14 @@ def latest_mail(folder, count):
     return link, password
 
 
+def log_in(page, url, number, password):
+    page.goto(url + "/login")
+    page.fill("#account", number)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/cabinet")
+
+
 def test_register_activate_login_change_forgot(live_server, page):
     import demo
     with live_server.app.app_context():
@@ -36,11 +44,7 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.goto(link)
     page.wait_for_selector("[data-outcome=activated]")
 
-    page.goto(live_server.url + "/login")
-    page.fill("#account", "100007")
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cabinet")
+    log_in(page, live_server.url, "100007", password)
     assert "Лицевой счёт 100007" in page.text_content("h1")
 
     page.goto(live_server.url + "/cabinet/password")
@@ -62,8 +66,4 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.goto(link)
     page.wait_for_selector("[data-outcome=reset]")
 
-    page.goto(live_server.url + "/login")
-    page.fill("#account", "100007")
-    page.fill("#password", new_password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cabinet")
+    log_in(page, live_server.url, "100007", new_password)

@@ -5,9 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pypdfium2
-import pytest
 import zxingcpp
-from factories import OCT, add_month, load_statements, login_as
+from factories import OCT, add_month, figures, login_as, resident_a  # noqa: F401
 from pypdf import PdfReader
 
 from models import Account, Hoa
@@ -47,18 +46,6 @@ def qr_fields(payload):
     fields = dict(pair.split("=", 1) for pair in pairs)
     assert len(fields) == len(pairs), "a key appears twice"
     return fields
-
-
-@pytest.fixture
-def figures(demo):
-    return load_statements(demo)
-
-
-@pytest.fixture
-def resident_a(demo, figures, client):
-    with demo.app_context():
-        login_as(client, "100001")
-    return client
 
 
 def receipt(client, month="2026-10"):

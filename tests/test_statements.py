@@ -2,21 +2,9 @@
 import re
 
 import pytest
-from factories import load_statements, login_as
+from factories import figures, login_as, resident_a  # noqa: F401
 
-from models import Account, Charge, MonthBalance, Payment
-
-
-@pytest.fixture
-def figures(demo):
-    return load_statements(demo)
-
-
-@pytest.fixture
-def resident_a(demo, figures, client):
-    with demo.app_context():
-        login_as(client, "100001")
-    return client
+from models import Charge, MonthBalance, Payment
 
 
 def counts(app):
