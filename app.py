@@ -2,18 +2,18 @@
 import logging
 import os
 import secrets
-from decimal import Decimal
 from pathlib import Path
 
 import click
 from flask import Flask, render_template, session
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+import formats
 import migrate
 import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
+from formats import format_money, format_number  # noqa: F401  (receipts, importer, tests)
 from models import (
     Accountant, Resident, close_all_connections, create_tables, db, open_database,
 )
@@ -132,6 +132,7 @@ def init_extensions(app):
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    formats.install(app)
 
 
 @login_manager.user_loader
@@ -178,39 +179,7 @@ def register_blueprints(app):
     app.register_blueprint(backup.bp)
 
 
-def format_money(value, currency=True):
-    """4512.3 -> '4 512,30 ₽' (the Russian way); None -> '—'."""
-    if value is None:
-        return "—"
-    value = Decimal(value).quantize(Decimal("0.01"))
-    sign = "-" if value < 0 else ""
-    whole, frac = f"{abs(value):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    text = f"{sign}{' '.join(groups)},{frac}"
-    return f"{text} ₽" if currency else text
-
-
-def format_number(value, places=3):
-    """A volume or reading: decimal comma, trailing zeros dropped."""
-    if value is None:
-        return "—"
-    text = f"{Decimal(value):.{places}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-def format_period(value):
-    """date(2026, 3, 1) -> 'март 2026' in Russian, 'March 2026' in English."""
-    return format_date(value, "LLLL yyyy") if value else ""
-
-
 def register_filters(app):
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["period"] = format_period
-    app.jinja_env.filters["day"] = lambda d: format_date(d, "dd.MM.yyyy") if d else "—"
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["office_menu"] = OFFICE_MENU
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

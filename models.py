@@ -78,6 +78,7 @@ class Prepared:
 
     def __init__(self, build):
         self.build, self.compiled = build, weakref.WeakKeyDictionary()
+        self.states = weakref.WeakKeyDictionary()
 
     def __call__(self, *values):
         database = db.obj
@@ -90,7 +91,19 @@ class Prepared:
         params = list(params)
         for position, index in slots:
             params[position] = values[index]
-        return query._get_cursor_wrapper(database.execute_sql(sql, params)).iterator()
+        wrapper = query._get_cursor_wrapper(database.execute_sql(sql, params))
+        # how result columns become objects depends on the SQL only: work it out once
+        # (peewee's initialize() resolves every column on every query otherwise)
+        state = self.states.get(database)
+        if state is None:
+            fresh = set(vars(wrapper))
+            wrapper.initialize()
+            state = self.states[database] = {key: value for key, value in vars(wrapper).items()
+                                             if key not in fresh}
+        else:
+            vars(wrapper).update(state)
+        wrapper.initialized = True
+        return wrapper.iterator()
 
     def compile(self, values):
         markers = [marker_like(value, i) for i, value in enumerate(values)]
