@@ -260,8 +260,20 @@ class ReadingsForm(FlaskForm):
     """This month's readings for the meters of one account: m<id>_t<zone> per tariff zone,
     m<id>_replaced and m<id>_confirm per meter."""
 
+    _classes = {}  # (form class, ((meter id, zones), …)) -> its class, made once a worker
+
     @classmethod
     def for_meters(cls, meters, **kwargs):
+        key = (cls, tuple((meter.id, meter.zones) for meter in meters))
+        form_class = cls._classes.get(key)
+        if form_class is None:
+            if len(cls._classes) > 2000:
+                cls._classes.clear()
+            form_class = cls._classes[key] = cls._form_class(meters)
+        return form_class(**kwargs)
+
+    @classmethod
+    def _form_class(cls, meters):
         class Form(cls):
             pass
         for meter in meters:
@@ -272,7 +284,7 @@ class ReadingsForm(FlaskForm):
             setattr(Form, f"m{meter.id}_replaced",
                     BooleanField(_l("The meter was replaced or went past its maximum")))
             setattr(Form, f"m{meter.id}_confirm", BooleanField(_l("Yes, this reading is right")))
-        return Form(**kwargs)
+        return Form
 
 
 class OfficeReadingForm(ReadingsForm):

@@ -3,12 +3,13 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import format_date, ngettext
+from flask_babel import ngettext
 from flask_login import current_user
 
 import charts
 from reminders import remind_command
 from auth import client_ip, resident_required
+from formats import format_period
 from forms import ReadingsForm, reading_field_name, zone_label
 from models import ACCOUNT_METERS, LATEST_SUBMISSION, Meter, Reading, month_start
 from readings import (
@@ -70,7 +71,7 @@ def index():
         if not problems:
             problems.append(_("Nothing was saved yet: see the messages next to the fields."))
     active = [m for m in meters if not m.archived]
-    current = Reading.counting_for_period(active, period) if active else {}
+    current = Reading.counting_for_account(account.id, period) if active else {}
     rows = [meter_row(m, day, period, current.get(m.id)) for m in active]
     archived = [m for m in meters if m.archived]
     status = 400 if request.method == "POST" else 200
@@ -137,7 +138,7 @@ def window_text(hoa, day):
 
 
 def period_name(day):
-    return format_date(month_start(day), "LLLL yyyy")
+    return format_period(month_start(day))
 
 
 @bp.route("/<int:meter_id>")
