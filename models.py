@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
-    ForeignKeyField, IntegerField, Model, TextField,
+    ForeignKeyField, IntegerField, Model, TextField, fn,
 )
 from playhouse.pool import PooledSqliteDatabase
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -493,15 +493,25 @@ class Reading(BaseModel):
 
     @classmethod
     def counting(cls, meter, before=None):
-        """The counting reading of each month of one meter, oldest month first."""
-        query = cls.select().where(cls.meter == meter, cls.status != "declined")
-        if before is not None:
-            query = query.where(cls.period < before)
-        latest = {}
-        for reading in query.order_by(cls.period, cls.id):
+        """The counting reading of each month of one meter, oldest month first: the month's
+        latest submission is picked in SQL, so months corrected many times cost nothing more."""
+        readings = list(COUNTING(meter.id, date.max if before is None else before))
+        for reading in readings:
             reading.meter = meter
-            latest[reading.period] = reading
-        return list(latest.values())
+        return readings
+
+    @classmethod
+    def recent_counting(cls, meter, before, months):
+        """The counting readings of the latest `months` months before `before`, oldest first."""
+        readings = list(RECENT_COUNTING(meter.id, before, months))[::-1]
+        for reading in readings:
+            reading.meter = meter
+        return readings
+
+    @classmethod
+    def counting_for_meter(cls, meter_id, period):
+        """The reading that counts for `period` of one meter, or None."""
+        return METER_COUNTING.first(meter_id, period)
 
     @classmethod
     def counting_for_period(cls, meters, period):
@@ -529,6 +539,22 @@ LAST_READING = Prepared(lambda meter_id, before: (
     Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
                            Reading.period < before)
     .order_by(Reading.period.desc(), Reading.id.desc()).limit(1)))
+COUNTING = Prepared(lambda meter_id, before: (
+    Reading.select().where(Reading.id.in_(
+        Reading.select(fn.MAX(Reading.id))
+        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
+        .group_by(Reading.period)))
+    .order_by(Reading.period)))
+RECENT_COUNTING = Prepared(lambda meter_id, before, months: (
+    Reading.select().where(Reading.id.in_(
+        Reading.select(fn.MAX(Reading.id))
+        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
+        .group_by(Reading.period)))
+    .order_by(Reading.period.desc()).limit(months)))
+METER_COUNTING = Prepared(lambda meter_id, period: (
+    Reading.select().where(Reading.meter == meter_id, Reading.period == period,
+                           Reading.status != "declined")
+    .order_by(Reading.id.desc()).limit(1)))
 ACCOUNT_COUNTING = Prepared(lambda account_id, period: (
     Reading.select(Reading).join(Meter)
     .where(Meter.account == account_id, Reading.period == period, Reading.status != "declined")

@@ -67,12 +67,18 @@ def months_between(earlier, later):
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
-def history(meter):
+def history(meter, readings=None, complete=True):
     """[(reading, consumption per zone or None)] of the months of one meter, oldest first.
-    Consumption is unknown after a replacement or a roll-over (the new value is lower)."""
+    Consumption is unknown after a replacement or a roll-over (the new value is lower).
+    `readings` (counting ones, oldest first) defaults to all of them; when they are not
+    `complete`, the first one is only the starting point of the next month's consumption."""
     rows, previous = [], None
     previous_values = meter.initial_values()
-    for reading in meter.counting_readings():
+    readings = meter.counting_readings() if readings is None else readings
+    if not complete and readings:
+        previous, previous_values = readings[0], readings[0].values
+        readings = readings[1:]
+    for reading in readings:
         values = reading.values
         used = tuple(v - p for v, p in zip(values, previous_values))
         if previous is not None:
@@ -89,9 +95,18 @@ def history(meter):
 
 
 def monthly_average(meter, before):
-    """Per zone, the average consumption per month over the recent months; None without data."""
-    steps = [(used, gap) for reading, used, gap in history(meter)
-             if reading.period < before and used is not None and gap > 0][-AVERAGE_MONTHS:]
+    """Per zone, the average consumption per month over the latest AVERAGE_MONTHS months
+    with a known consumption before `before`; None without data. Reads the latest months
+    only, going further back when some of them tell no consumption (a replacement)."""
+    months = AVERAGE_MONTHS + 1
+    while True:
+        readings = Reading.recent_counting(meter, before, months)
+        complete = len(readings) < months  # the meter's whole history is in hand
+        steps = [(used, gap) for reading, used, gap in history(meter, readings, complete)
+                 if used is not None and gap > 0][-AVERAGE_MONTHS:]
+        if complete or len(steps) == AVERAGE_MONTHS:
+            break
+        months *= 2
     if not steps:
         return None
     months = sum(gap for used, gap in steps)
@@ -136,7 +151,9 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
         for zone in missing:
             check.errors[zone] = _("Enter every tariff zone of this meter.")
         return check
-    current = Reading.counting_for_period([meter], period).get(meter.id)
+    current = Reading.counting_for_meter(meter.id, period)
+    if current is not None:
+        current.meter = meter
     if current is not None and current.values == tuple(values) and not by_accountant:
         check.unchanged = True  # the same reading sent again: nothing to do
         return check

@@ -92,3 +92,37 @@ def test_an_accounts_counting_readings_are_the_latest_not_declined_of_its_own_me
             assert found == Reading.counting_for_period([cold, hot], march)
             assert found[cold.id].t1 == 11
         assert Reading.counting_for_account(account.id, date(2026, 4, 1)) == {}
+
+
+def test_the_average_reads_back_past_a_replacement_as_the_whole_history_would(demo):
+    """monthly_average() reads the latest months only; it must equal the average over the
+    whole history, also when a replacement leaves months without a consumption."""
+    from factories_meters import add_reading, clear_meters, make_meter
+    from models import Reading, add_months
+    from readings import AVERAGE_MONTHS, history, monthly_average
+    with demo.app_context():
+        clear_meters()
+        meter = make_meter(kind="cold_water", commissioned_on=date(2024, 12, 1))
+        first = date(2025, 1, 1)
+        values = [10 * (i + 1) for i in range(20)]
+        values[15] = 3  # replaced in the 16th month: that month and none after are negative
+        for i, value in enumerate(values):
+            add_reading(meter, add_months(first, i), value + 1)
+            add_reading(meter, add_months(first, i), value)  # the month's later submission counts
+        add_reading(meter, add_months(first, 10), 999, status="declined")
+        counted = Reading.counting(meter)
+        assert [r.t1 for r in counted] == values
+
+        def whole_history_average(before):
+            steps = [(used, gap) for reading, used, gap in history(meter)
+                     if reading.period < before and used is not None and gap > 0]
+            steps = steps[-AVERAGE_MONTHS:]
+            if not steps:
+                return None
+            return sum(used[0] for used, _ in steps) / sum(gap for _, gap in steps)
+
+        for months in range(0, 22):
+            before = add_months(first, months)
+            average = monthly_average(meter, before)
+            expected = whole_history_average(before)
+            assert (average and average[0]) == expected, before
