@@ -71,8 +71,7 @@ def index():
         if not problems:
             problems.append(_("Nothing was saved yet: see the messages next to the fields."))
     active = [m for m in meters if not m.archived]
-    current = Reading.counting_for_account(account.id, period) if active else {}
-    rows = [meter_row(m, day, period, current.get(m.id)) for m in active]
+    rows = [meter_row(m, day, period) for m in active]
     archived = [m for m in meters if m.archived]
     status = 400 if request.method == "POST" else 200
     return render_template("meters/index.html", form=form, rows=rows, archived=archived,
@@ -113,10 +112,14 @@ def attach_messages(form, checks):
     return meter_errors, confirm
 
 
-def meter_row(meter, day, period, current):
-    """What the page shows about one meter; `current` is its counting reading for `period`."""
+def meter_row(meter, day, period):
+    """What the page shows about one meter, `current` being its counting reading for `period`
+    (its latest submission, unless that was declined). Indexed lookups of one row each."""
     last = meter.last_reading()
     latest = LATEST_SUBMISSION.first(meter.id, period)
+    current = latest
+    if latest is not None and latest.status == "declined":
+        current = Reading.counting_for_meter(meter.id, period)
     due = meter.verified_until
     return {
         "meter": meter, "kind": kind_label(meter), "unit": unit_of(meter), "last": last,

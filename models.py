@@ -524,11 +524,6 @@ class Reading(BaseModel):
         return latest
 
     @classmethod
-    def counting_for_account(cls, account_id, period):
-        """{meter_id: the reading that counts for `period`} for every meter of one account."""
-        return {reading.meter_id: reading for reading in ACCOUNT_COUNTING(account_id, period)}
-
-    @classmethod
     def submissions(cls, meter, period):
         return (cls.select().where(cls.meter == meter, cls.period == period)
                 .order_by(cls.id.desc()))
@@ -555,10 +550,6 @@ METER_COUNTING = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period,
                            Reading.status != "declined")
     .order_by(Reading.id.desc()).limit(1)))
-ACCOUNT_COUNTING = Prepared(lambda account_id, period: (
-    Reading.select(Reading).join(Meter)
-    .where(Meter.account == account_id, Reading.period == period, Reading.status != "declined")
-    .order_by(Reading.id)))
 LATEST_SUBMISSION = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period)
     .order_by(Reading.id.desc()).limit(1)))

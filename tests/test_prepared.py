@@ -71,29 +71,6 @@ def test_the_landing_page_lists_at_most_twenty_notices(demo, client):
     assert "Объявление №24" in html and "Объявление №04" not in html
 
 
-def test_an_accounts_counting_readings_are_the_latest_not_declined_of_its_own_meters(demo):
-    from factories_meters import add_reading, make_meter, clear_meters
-    from models import Reading
-    march = date(2026, 3, 1)
-    with demo.app_context():
-        clear_meters()
-        cold, hot = make_meter(kind="cold_water"), make_meter(kind="hot_water")
-        other = make_meter(number="100002")
-        add_reading(cold, march, 10)
-        later = add_reading(cold, march, 11)
-        kept = add_reading(hot, march, 5)
-        add_reading(hot, march, 6, status="declined")
-        add_reading(other, march, 7)
-        add_reading(cold, date(2026, 2, 1), 9)
-        account = cold.account
-        for _ in range(2):  # the second run reuses the first one's column set-up
-            found = Reading.counting_for_account(account.id, march)
-            assert {k: v.id for k, v in found.items()} == {cold.id: later.id, hot.id: kept.id}
-            assert found == Reading.counting_for_period([cold, hot], march)
-            assert found[cold.id].t1 == 11
-        assert Reading.counting_for_account(account.id, date(2026, 4, 1)) == {}
-
-
 def test_the_average_reads_back_past_a_replacement_as_the_whole_history_would(demo):
     """monthly_average() reads the latest months only; it must equal the average over the
     whole history, also when a replacement leaves months without a consumption."""
