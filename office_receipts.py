@@ -4,6 +4,7 @@ from io import BytesIO
 from flask import Blueprint, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 
+import forked
 import receipts
 from models import parse_period
 from office import accountant_required, get_hoa_or_404
@@ -48,6 +49,6 @@ def download(hoa_id, period):
     if not accounts:
         return render_template("statements/empty.html", period=month, hoa=hoa,
                                office=True), 404
-    pdf = house_receipts(hoa, month, accounts)
+    pdf = forked.run(house_receipts, hoa, month, accounts, database=True)
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"receipts-{hoa.id}-{month:%Y-%m}.pdf")

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, send_file
 from flask_login import current_user
 from peewee import fn
 
+import forked
 import receipts
 from auth import resident_required
 from models import (
@@ -298,7 +299,7 @@ def receipt(period):
     if page:
         return page
     account = current_user.account
-    pdf = receipts.render_receipt(statement, meter_readings(account, period))
+    pdf = forked.run(receipts.render_receipt, statement, meter_readings(account, period))
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"receipt-{account.number}-{period:%Y-%m}.pdf")
 

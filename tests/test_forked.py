@@ -1,0 +1,88 @@
+"""Receipts are drawn in a short-lived child process, so the web worker never loads fpdf2."""
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from factories import OCT, figures, resident_a  # noqa: F401
+
+import forked
+from models import Account, Hoa
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pdf_bytes(text):
+    return ("%PDF " + text).encode()
+
+
+def test_the_childs_bytes_come_back_whole(app):
+    with app.app_context():
+        big = os.urandom(3 * 1024 * 1024)  # larger than any pipe buffer
+        assert forked.run(lambda: big) == big
+        assert forked.run(pdf_bytes, "ок") == pdf_bytes("ок")
+
+
+def test_a_failure_in_the_child_is_an_error_in_the_parent(app):
+    def broken():
+        raise ValueError("no font")
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="child process failed"):
+            forked.run(broken)
+        assert forked.run(pdf_bytes, "after") == pdf_bytes("after")  # the worker goes on
+
+
+def test_the_child_cannot_use_the_parents_connection_unless_it_opens_its_own(demo):
+    def count_accounts():
+        return str(Account.select().count()).encode()
+    with demo.app_context():
+        with pytest.raises(RuntimeError):
+            forked.run(count_accounts)
+        assert forked.run(count_accounts, database=True) == b"40"
+        assert Account.select().count() == 40  # the parent's connection still works
+        assert Hoa.select().count() == 2
+
+
+def test_a_child_that_hangs_is_killed(app):
+    import time
+    with app.app_context():
+        with pytest.raises(TimeoutError):
+            forked.run(time.sleep, 30, timeout=0.5)
+
+
+@pytest.mark.parametrize("in_child", [True, False])
+def test_the_receipt_is_the_same_drawn_in_a_child_or_in_the_worker(demo, resident_a, in_child):  # noqa: F811
+    demo.config["RENDER_IN_CHILD"] = in_child
+    response = resident_a.get(f"/cabinet/receipts/{OCT:%Y-%m}.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+    import io
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "100001" in text
+
+
+def test_a_worker_never_loads_the_pdf_code(tmp_path):
+    """A fresh process (as a gunicorn worker is) serves a receipt: fpdf2 stays out of it."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
+        import conftest, factories
+        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        with app.app_context():
+            import demo
+            demo.load(echo=lambda *a: None, files=("accounts.csv",))
+        factories.load_statements(app)
+        client = app.test_client()
+        with app.app_context():
+            factories.login_as(client, "100001")
+        response = client.get("/cabinet/receipts/{OCT:%Y-%m}.pdf")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF"), response.status_code
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("fpdf", "fontTools", "PIL")))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
