@@ -534,18 +534,20 @@ LAST_READING = Prepared(lambda meter_id, before: (
     Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
                            Reading.period < before)
     .order_by(Reading.period.desc(), Reading.id.desc()).limit(1)))
+
+
+def counting_of(meter_id, before):
+    """The counting reading of each month before `before`: its latest submission not declined."""
+    return Reading.select().where(Reading.id.in_(
+        Reading.select(fn.MAX(Reading.id))
+        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
+        .group_by(Reading.period)))
+
+
 COUNTING = Prepared(lambda meter_id, before: (
-    Reading.select().where(Reading.id.in_(
-        Reading.select(fn.MAX(Reading.id))
-        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
-        .group_by(Reading.period)))
-    .order_by(Reading.period)))
+    counting_of(meter_id, before).order_by(Reading.period)))
 RECENT_COUNTING = Prepared(lambda meter_id, before, months: (
-    Reading.select().where(Reading.id.in_(
-        Reading.select(fn.MAX(Reading.id))
-        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
-        .group_by(Reading.period)))
-    .order_by(Reading.period.desc()).limit(months)))
+    counting_of(meter_id, before).order_by(Reading.period.desc()).limit(months)))
 METER_COUNTING = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period,
                            Reading.status != "declined")
