@@ -343,7 +343,8 @@ class Notice(BaseModel):
     @classmethod
     def current(cls, hoa=None, day=None):
         day = day or date.today()
-        query = (cls.select(cls, Hoa).join(Hoa)
+        # of the HOA only what a notice shows: building its twenty columns was most of the cost
+        query = (cls.select(cls, Hoa.id, Hoa.name).join(Hoa)
                  .where(cls.starts_on <= day, (cls.ends_on.is_null()) | (cls.ends_on >= day)))
         if hoa is not None:
             query = query.where(cls.hoa == hoa)

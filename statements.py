@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import click
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_login import current_user
 from peewee import fn
 
@@ -21,7 +21,9 @@ from models import (
 bp = Blueprint("statements", __name__, cli_group=None)
 
 ZERO = Decimal("0.00")
-PERIOD = re.compile(r"\d{4}-\d{2}")
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
+YEAR = re.compile(r"[0-9]{4}")
+RECENT_MONTHS = 12  # the statements page without ?year=
 
 
 # the queries every statement page runs, their SQL built once (models.Prepared); a month
@@ -152,12 +154,13 @@ class Statement:
         return [months[p] for p in sorted(months)]
 
     @classmethod
-    def for_month(cls, account, period):
-        """The month's statement, or None when the month has no data for this account."""
+    def for_month(cls, account, period, detailed=True):
+        """The month's statement, or None when the month has no data for this account; with
+        its charge and payment rows unless not `detailed` (then its sums only)."""
         stored = BALANCES.first(account.id, period, period) is not None
         # with the month's opening balance stored, earlier months need not be read
         history = cls.history(account, since=period if stored else None, until=period,
-                              detailed=period)
+                              detailed=period if detailed else None)
         if history and history[-1].period == period:
             return history[-1]
         return None
@@ -247,7 +250,7 @@ def balance_summary(account):
     # the latest month with data, by the (account, period) indexes, then only what that
     # month needs: reading every month here cost the cabinet page three quarters of its time
     latest = [row[0] for query in LATEST_PERIODS if (row := query.first(account.id)) is not None]
-    return Statement.for_month(account, max(latest)) if latest else None
+    return Statement.for_month(account, max(latest), detailed=False) if latest else None
 
 
 def statement_or_page(period_text):
@@ -261,10 +264,22 @@ def statement_or_page(period_text):
 @bp.route("/cabinet/statements")
 @resident_required
 def index():
+    """The latest RECENT_MONTHS months, newest first, or one calendar year's (?year=2025):
+    the page stays the same size however long the account's history grows."""
     account = current_user.account
-    months = Statement.history(account)[::-1]
-    return render_template("statements/index.html", account=account, months=months,
-                           latest=months[0] if months else None)
+    history = Statement.history(account)
+    years = sorted({s.period.year for s in history}, reverse=True)
+    year = request.args.get("year")
+    if year is None:
+        months = history[-RECENT_MONTHS:]
+    else:
+        year = int(year) if YEAR.fullmatch(year) else None
+        if year not in years:
+            abort(404)
+        months = [s for s in history if s.period.year == year]
+    return render_template("statements/index.html", account=account, months=months[::-1],
+                           latest=history[-1] if history else None, year=year,
+                           years=years if len(history) > RECENT_MONTHS else [])
 
 
 @bp.route("/cabinet/statements/<period>")

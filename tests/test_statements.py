@@ -123,3 +123,9 @@ def test_month_without_stored_balance_opens_with_previous_closing(resident_a):
     html = resident_a.get("/cabinet/statements/2026-09").get_data(as_text=True)
     assert "долг 4 249,06 ₽" in html  # August's closing balance
     assert re.search(r'data-total>4 498,12 ₽<', html)
+
+
+def test_a_year_that_is_not_one_of_the_accounts_is_not_found(resident_a):
+    for year in ["abc", "1999", "20266", "", "2026-10", "٢٠٢٦"]:
+        assert resident_a.get(f"/cabinet/statements?year={year}").status_code == 404, year
+    assert resident_a.get("/cabinet/statements?year=2026").status_code == 200

@@ -18,7 +18,17 @@ def test_demo_statement_and_receipt_agree(demo_full, client):
         login_as(client, "100001")
     assert len(history) >= 12
     html = client.get("/cabinet/statements").get_data(as_text=True)
-    assert html.count("data-period=") == len(history)
+    periods = [f"{s.period:%Y-%m}" for s in history]
+    assert re.findall(r'data-period="([\d-]+)"', html) == periods[::-1][:12]
+    # every month is on its year's page, and only there
+    years = re.findall(r'href="/cabinet/statements\?year=(\d{4})"', html)
+    assert sorted(years) == sorted({p[:4] for p in periods})
+    by_year = []
+    for year in years:
+        page = client.get(f"/cabinet/statements?year={year}").get_data(as_text=True)
+        by_year += re.findall(r'data-period="([\d-]+)"', page)
+        assert 'href="/cabinet/statements">' in page  # back to the latest months
+    assert sorted(by_year) == periods
     month = f"{latest.period:%Y-%m}"
     assert client.get(f"/cabinet/statements/{month}").status_code == 200
     data = client.get(f"/cabinet/receipts/{month}.pdf").data
