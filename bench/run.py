@@ -61,6 +61,7 @@ class Browser:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         data = response.read()
+        self.location = urlsplit(response.getheader("Location", "/")).path or "/"
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -109,6 +110,9 @@ def log_in(port, number, password):
         "csrf_token": csrf_token(html.decode()), "account": number, "password": password})
     if status != 302:
         raise RuntimeError(f"login of {number} answered {status}")
+    # follow the redirect as a browser does: the first page sets the session's CSRF token,
+    # and wrk then replays the cookie a browser would hold (else every request re-signs it)
+    browser.get(browser.location)
     return browser
 
 
