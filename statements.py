@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_login import current_user
-from peewee import fn
+from peewee import Select, fn
 
 import forked
 import receipts
 from auth import resident_required
 from models import (
-    Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, parse_period,
+    Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, db, parse_period,
 )
 
 bp = Blueprint("statements", __name__, cli_group=None)
@@ -49,9 +49,10 @@ BALANCES = Prepared(lambda account_id, since, until: (
     MonthBalance.select(MonthBalance.period, MonthBalance.opening_balance, MonthBalance.penalty)
     .where(MonthBalance.account == account_id, MonthBalance.period >= since,
            MonthBalance.period <= until).tuples()))
-LATEST_PERIODS = [Prepared(lambda account_id, model=model: (
-    model.select(model.period).where(model.account == account_id)
-    .order_by(model.period.desc()).limit(1).tuples())) for model in (Charge, Payment, MonthBalance)]
+# the latest month of charges, of payments and of balances, in one query (three index lookups)
+LATEST_PERIODS = Prepared(lambda account_id: Select(columns=[
+    model.select(fn.MAX(model.period)).where(model.account == account_id)
+    for model in (Charge, Payment, MonthBalance)]).bind(db).tuples())
 
 
 @dataclass
@@ -103,10 +104,11 @@ class Statement:
         return max(self.closing, ZERO)
 
     @classmethod
-    def history(cls, account, since=None, until=None, detailed=None):
+    def history(cls, account, since=None, until=None, detailed=None, balances=None):
         """Every month with data, oldest first. A month without a stored opening balance opens
         with the previous month's closing one. Months are read as sums per month, in SQL; the
-        `detailed` one (a period, or True for all) also gets its charge and payment rows."""
+        `detailed` one (a period, or True for all) also gets its charge and payment rows.
+        `balances`: the range's stored (period, opening, penalty) rows when already read."""
         months = {}
 
         def month(period):
@@ -141,8 +143,9 @@ class Statement:
             for statement in months.values():
                 if detailed is True or statement.period == detailed:
                     statement.totals = None  # the rows are read: sum them exactly as they are
-        stored = {period: (opening, penalty)
-                  for period, opening, penalty in BALANCES(account_id, since, until)}
+        if balances is None:
+            balances = BALANCES(account_id, since, until)
+        stored = {period: (opening, penalty) for period, opening, penalty in balances}
         previous = None
         for period in sorted(set(months) | set(stored)):
             statement = month(period)
@@ -157,10 +160,11 @@ class Statement:
     def for_month(cls, account, period, detailed=True):
         """The month's statement, or None when the month has no data for this account; with
         its charge and payment rows unless not `detailed` (then its sums only)."""
-        stored = BALANCES.first(account.id, period, period) is not None
+        stored = BALANCES.first(account.id, period, period)
         # with the month's opening balance stored, earlier months need not be read
         history = cls.history(account, since=period if stored else None, until=period,
-                              detailed=period if detailed else None)
+                              detailed=period if detailed else None,
+                              balances=[stored] if stored else None)
         if history and history[-1].period == period:
             return history[-1]
         return None
@@ -249,7 +253,8 @@ def balance_summary(account):
     """The latest month's statement for the cabinet's balance box, or None."""
     # the latest month with data, by the (account, period) indexes, then only what that
     # month needs: reading every month here cost the cabinet page three quarters of its time
-    latest = [row[0] for query in LATEST_PERIODS if (row := query.first(account.id)) is not None]
+    latest = [Charge.period.python_value(value) for value in LATEST_PERIODS.first(account.id)
+              if value is not None]
     return Statement.for_month(account, max(latest), detailed=False) if latest else None
 
 
