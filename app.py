@@ -13,7 +13,6 @@ import migrate
 import security
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
-from formats import format_money, format_number  # noqa: F401  (receipts, importer, tests)
 from models import (
     Accountant, Resident, close_all_connections, create_tables, db, open_database,
 )

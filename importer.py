@@ -16,6 +16,7 @@ import time
 
 from flask import current_app
 
+from formats import format_money
 from importbatch import Batch
 # the names the office, the tests and the command line use, whichever module holds them
 from importcells import METER_WORDS, Bad, to_decimal  # noqa: F401
@@ -32,7 +33,6 @@ def check(hoa, files, progress=None):
 
 def summary_lines(summary):
     """The preview's figures as plain lines for the command line."""
-    from app import format_money
     accounts, meters = summary["accounts"], summary["meters"]
     lines = [f"{f['name']}: {f['kind']}, {f['rows']} rows, SHA-256 {f['sha256'][:16]}…"
              for f in summary["files"]]

@@ -7,7 +7,7 @@ from itertools import groupby
 from babel.dates import format_date
 from fpdf import FPDF
 
-from app import format_number
+from formats import format_number
 from receipts import (FONT, FONT_DIR, METER_KINDS_RU, ZONE_NAMES, BatchQr, balance_text, full_address,
                       money, pay_by_date, period_name, qr_code, qr_payload, tariff_text)
 

@@ -6,7 +6,7 @@ from io import BytesIO
 import fontpkg_pt_sans
 from babel.dates import format_date
 
-from app import format_money, format_number
+from formats import format_money, format_number
 from models import add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"

@@ -84,16 +84,31 @@ def load_statements(app):
     }
 
 
-def login_as(client, number, password="resident-pass-1"):
-    """Create an activated resident login for the account and log it in with the client."""
+def make_resident(number="100001", password="resident-pass-1", email=None, **fields):
+    """An activated resident login for the account (call inside an app context)."""
     from models import Account, Resident, now
-    account = Account.get(Account.number == number)
-    resident = Resident(account=account, email=f"r{number}@example.ru", activated_at=now())
+    resident = Resident(account=Account.get(Account.number == number),
+                        email=email or f"r{number}@example.ru", activated_at=now(), **fields)
     resident.set_password(password)
     resident.save()
+    return resident
+
+
+def login_as(client, number, password="resident-pass-1"):
+    """Create an activated resident login for the account and log it in with the client."""
+    resident = make_resident(number, password)
     response = client.post("/login", data={"account": number, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return resident
+
+
+def browser_log_in(page, url, number, password):
+    """Log a resident in through the login page of a real browser."""
+    page.goto(url + "/login")
+    page.fill("#account", number)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/cabinet")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The security log: an accountant sees their own HOA's events only; the operator's CLI sees all."""
 from datetime import datetime
 
-from models import Accountant, AccountantHoa, AuditEvent, Hoa
+from models import AuditEvent, Hoa
 
 
 def other_hoa(app):

@@ -4,6 +4,8 @@ import re
 from email import policy
 from pathlib import Path
 
+from factories import browser_log_in
+
 from models import create_tables
 
 
@@ -15,14 +17,6 @@ def latest_mail(folder, count):
     link = re.search(r"https?://\S+", text).group(0)
     password = re.search(r":\s*([A-Za-z0-9]{10})\s*$", text, re.MULTILINE).group(1)
     return link, password
-
-
-def log_in(page, url, number, password):
-    page.goto(url + "/login")
-    page.fill("#account", number)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cabinet")
 
 
 def test_register_activate_login_change_forgot(live_server, page):
@@ -44,7 +38,7 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.goto(link)
     page.wait_for_selector("[data-outcome=activated]")
 
-    log_in(page, live_server.url, "100007", password)
+    browser_log_in(page, live_server.url, "100007", password)
     assert "Лицевой счёт 100007" in page.text_content("h1")
 
     page.goto(live_server.url + "/cabinet/password")
@@ -66,4 +60,4 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.goto(link)
     page.wait_for_selector("[data-outcome=reset]")
 
-    log_in(page, live_server.url, "100007", new_password)
+    browser_log_in(page, live_server.url, "100007", new_password)

@@ -2,7 +2,8 @@
 import pytest
 
 import demo as demo_data
-from models import Account, Accountant, AccountantHoa, Hoa, Resident, now
+from factories import browser_log_in, make_resident
+from models import Accountant, AccountantHoa, Hoa
 
 PUBLIC_PAGES = ["/", "/register", "/login", "/forgot", "/help", "/privacy", "/office/login",
                 "/no-such-page"]
@@ -28,10 +29,7 @@ def people(live_server):
     with live_server.app.app_context():
         demo_data.load(echo=lambda *a: None)
         hoa = Hoa.get(Hoa.prefixes == "10")
-        resident = Resident(account=Account.by_number("100001"), email="r@example.ru",
-                            name="Анна", activated_at=now())
-        resident.set_password("resident-pass-1")
-        resident.save()
+        make_resident("100001", "resident-pass-1", email="r@example.ru", name="Анна")
         accountant = Accountant(email="buh@rassvet.example")
         accountant.set_password("office-pass-1")
         accountant.save()
@@ -57,11 +55,7 @@ def test_pages_render_without_csp_violations(live_server, page, people):
     violations = watch(page)
     for path in PUBLIC_PAGES:
         visit(page, live_server.url + path)
-    page.goto(live_server.url + "/login")
-    page.fill("#account", "100001")
-    page.fill("#password", "resident-pass-1")
-    page.click("form.form-narrow button[type=submit]")
-    page.wait_for_url("**/cabinet")
+    browser_log_in(page, live_server.url, "100001", "resident-pass-1")
     resident_pages = pages_of(live_server.app, False, people)
     assert {"/cabinet", "/cabinet/profile", "/cabinet/password"} <= set(resident_pages)
     for path in resident_pages:

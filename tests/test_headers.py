@@ -1,6 +1,5 @@
 """Security headers on every response, and templates that a strict CSP can serve."""
 import re
-from pathlib import Path
 
 import pytest
 

@@ -129,7 +129,7 @@ def test_samples_show_their_totals_and_loading_them_again_changes_nothing(office
     november = re.search(r'<tr data-month="2026-11">(.*?)</tr>', html, re.S).group(1)
     with demo.app_context():
         charged = sum(c.amount for c in Charge.select().where(Charge.period == date(2026, 11, 1)))
-    from app import format_money
+    from formats import format_money
     assert format_money(charged) in november
     assert ">320<" in november  # 40 accounts x 8 services in a heating month
     assert snapshot(demo) == before  # the preview writes nothing

@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
+from factories import browser_log_in, make_resident
 from factories_meters import TODAY, clear_meters, make_meter, monthly
-from models import Account, Reading, Resident, now
+from models import Reading
 
 
 @pytest.fixture
@@ -14,21 +15,14 @@ def phone(live_server, page):
     app.config["TODAY"] = TODAY
     with app.app_context():
         demo.load(echo=lambda *a: None)
-        resident = Resident(account=Account.get(Account.number == "100001"),
-                            email="anna@example.ru", activated_at=now())
-        resident.set_password("phone-pass-1")
-        resident.save()
+        make_resident("100001", "phone-pass-1", email="anna@example.ru")
         clear_meters()
         cold = make_meter(serial="CW-1", place="кухня")
         monthly(cold, date(2025, 3, 1), [100 + 6 * i for i in range(12)])  # up to 166 in Feb
         power = make_meter(kind="electricity", zones=2, serial="EL-1")
         monthly(power, date(2026, 1, 1), [(1000, 500), (1150, 560)])
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=account]", "100001")
-    page.fill("input[name=password]", "phone-pass-1")
-    page.click("form.form-narrow button[type=submit]")
-    page.wait_for_url("**/cabinet")
+    browser_log_in(page, live_server.url, "100001", "phone-pass-1")
     return {"cold": cold.id, "power": power.id, "app": app}
 
 

@@ -2,7 +2,8 @@
 import pytest
 
 from conftest import path_of
-from models import Account, Resident, now
+from factories import make_resident
+from models import Resident
 
 
 def body(response):
@@ -121,10 +122,7 @@ def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
     app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
     with app.app_context():
         demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
-        login = Resident(account=Account.by_number("100001"), email="old@example.ru",
-                         activated_at=now())
-        login.set_password("profile-pass-1")
-        login.save()
+        make_resident("100001", "profile-pass-1", email="old@example.ru")
     client = app.test_client()
     ResidentActions(client, Outbox(tmp_path)).login(password="profile-pass-1")
     r = client.post("/cabinet/profile", data={"name": "", "phone": "", "email": "new@example.ru"},

@@ -2,7 +2,7 @@
 import logging
 from datetime import date
 
-from models import Account, Hoa, Notice, Resident, db
+from models import Account, Hoa, Notice, Resident
 
 
 def make_residents(count=3):

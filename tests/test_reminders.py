@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from factories import make_resident
 from factories_meters import add_reading, clear_meters, make_meter
 from models import Hoa, ReminderSent, Resident
 
@@ -116,14 +117,10 @@ def app_mailing_to(tmp_path, port):
     """The demo with an activated resident of 100001 and a meter, mailing through `port`."""
     import demo as demo_data
     from conftest import make_app
-    from models import Account, now
     app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False)
     with app.app_context():
         demo_data.load(echo=lambda *a: None)
-        resident = Resident(account=Account.get(Account.number == "100001"),
-                            email="resident@example.ru", activated_at=now())
-        resident.set_password("smtp-pass-1")
-        resident.save()
+        make_resident("100001", "smtp-pass-1", email="resident@example.ru")
         clear_meters()
         make_meter(serial="CW-1")
     return app

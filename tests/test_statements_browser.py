@@ -1,24 +1,15 @@
 """A resident in a real browser: the statement, one month, the receipt download."""
 import demo as demo_data
-from factories import load_statements
-
-from models import Account, Resident, now
+from factories import browser_log_in, load_statements, make_resident
 
 
 def test_resident_reads_statement_and_downloads_receipt(live_server, page, tmp_path):
     with live_server.app.app_context():
         demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
         load_statements(live_server.app)
-        resident = Resident(account=Account.get(Account.number == "100001"),
-                            email="anna@example.ru", activated_at=now())
-        resident.set_password("browser-pass-1")
-        resident.save()
+        make_resident("100001", "browser-pass-1", email="anna@example.ru")
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(f"{live_server.url}/login")
-    page.fill("input[name=account]", "100001")
-    page.fill("input[name=password]", "browser-pass-1")
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/cabinet")
+    browser_log_in(page, live_server.url, "100001", "browser-pass-1")
     assert "5 112,48 ₽" in page.inner_text(".balance-box")
 
     page.goto(f"{live_server.url}/cabinet/statements")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from factories import login_as
 from test_receipts import pdf_pages_text, qr_fields, qr_payloads
 
-from app import format_money
+from formats import format_money
 from models import Account
 from statements import Statement
 

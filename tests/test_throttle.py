@@ -1,5 +1,6 @@
 """Throttling: per client address and per account number, with a Russian 429 page."""
 from conftest import make_app
+from factories import make_resident
 from models import Account, Accountant, AccountantHoa, Hoa, Resident
 import demo as demo_data
 
@@ -30,12 +31,8 @@ def post(client, path, ip, **data):
 
 
 def register_active(app, number="100001", password="right-pass-1"):
-    from models import now
     with app.app_context():
-        resident = Resident(account=Account.by_number(number), email=f"r{number}@example.ru",
-                            activated_at=now())
-        resident.set_password(password)
-        resident.save()
+        make_resident(number, password)
 
 
 def assert_throttled(response, minutes):
