@@ -42,6 +42,7 @@ DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "Domkom <noreply@domkom.local>",
     "OPERATOR_EMAIL": "support@domkom.local",
     "BASE_URL": "http://127.0.0.1:5000",
+    "TRUSTED_HOSTS": [],  # host names the site answers to besides BASE_URL's (security.py)
     "ACTIVATION_MAX_AGE": 48 * 3600,
     "RESET_MAX_AGE": 24 * 3600,
     "EMAIL_CHANGE_MAX_AGE": 24 * 3600,
@@ -187,6 +188,7 @@ def register_filters(app):
 
 def register_errors(app):
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import SecurityError
 
     @app.errorhandler(404)
     def not_found(e):
@@ -199,6 +201,12 @@ def register_errors(app):
     @app.errorhandler(CSRFError)
     def csrf_failed(e):
         return render_template("errors/400.html", reason="csrf"), 400
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(e):
+        # no page of ours: without a trusted host Flask cannot build a single link
+        return str(_l("This site does not answer at this address.")), 400, \
+            {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(400)
     def bad_request(e):

@@ -11,7 +11,10 @@ from flask_login import current_user, login_user, logout_user
 from peewee import IntegrityError
 
 import mail
-from forms import ForgotForm, LoginForm, OperatorRequestForm, RegisterForm, ResendActivationForm
+from forms import (
+    ConfirmLinkForm, ForgotForm, LoginForm, OperatorRequestForm, RegisterForm,
+    ResendActivationForm,
+)
 from models import Account, AuditEvent, Hoa, Resident, db, hash_password, now
 from throttle import login_limits, mail_limits, register_limits
 from tokens import read_token, token_matches
@@ -179,28 +182,42 @@ def operator_request():
     return redirect(url_for("pages.index"))
 
 
-@bp.route("/activate/<token>")
-def activate(token):
+def activation_state(token):
+    """(state, resident) of an activation link, read without changing anything; 'ready' when
+    pressing its button activates the registration."""
     try:
         rid, fingerprint, expired = read_token("activate", token,
                                                current_app.config["ACTIVATION_MAX_AGE"])
     except ValueError:
-        return render_template("activate.html", state="invalid"), 400
+        return "invalid", None
     resident = Resident.get_or_none(Resident.id == rid)
     if resident is None:
-        return render_template("activate.html", state="invalid"), 400
+        return "invalid", None
     if resident.is_active:
-        return render_template("activate.html", state="already")
+        return "already", resident
     if not token_matches("activate", resident, fingerprint):
-        return render_template("activate.html", state="superseded"), 400
-    if expired:
-        return render_template("activate.html", state="expired",
+        return "superseded", resident
+    return ("expired" if expired else "ready"), resident
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token):
+    """A GET only shows the button (mail scanners open links); its POST activates."""
+    state, resident = activation_state(token)
+    if state in ("invalid", "superseded"):
+        return render_template("activate.html", state=state), 400
+    if state == "expired":
+        return render_template("activate.html", state=state,
                                form=ResendActivationForm(account=resident.account.number)), 400
-    resident.activated_at = now()
-    resident.save()
-    AuditEvent.record("activate", client_ip(), hoa=resident.hoa, resident=resident,
-                      account_number=resident.account.number)
-    return render_template("activate.html", state="done", number=resident.account.number)
+    form = ConfirmLinkForm()
+    if state == "ready" and form.validate_on_submit():
+        resident.activated_at = now()
+        resident.save()
+        AuditEvent.record("activate", client_ip(), hoa=resident.hoa, resident=resident,
+                          account_number=resident.account.number)
+        state = "done"
+    return render_template("activate.html", state=state, form=form,
+                           number=resident.account.number)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -257,18 +274,30 @@ def forgot():
     return render_template("forgot.html", form=None, sent=True, delayed=sent == mail.QUEUED)
 
 
-@bp.route("/reset/<token>")
-def reset(token):
+def reset_state(token):
+    """(state, resident) of a password reset link, read without changing anything; 'ready'
+    when pressing its button switches to the new password."""
     try:
         rid, fingerprint, expired = read_token("reset", token, current_app.config["RESET_MAX_AGE"])
     except ValueError:
-        return render_template("reset.html", state="invalid"), 400
+        return "invalid", None
     resident = Resident.get_or_none(Resident.id == rid)
     if resident is None or not resident.pending_password_hash \
             or not token_matches("reset", resident, fingerprint):
-        return render_template("reset.html", state="used"), 400
-    if expired:
-        return render_template("reset.html", state="expired"), 400
+        return "used", None
+    return ("expired" if expired else "ready"), resident
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    """A GET only shows the button (mail scanners open links); its POST switches passwords."""
+    state, resident = reset_state(token)
+    if state != "ready":
+        return render_template("reset.html", state=state), 400
+    form = ConfirmLinkForm()
+    if not form.validate_on_submit():
+        return render_template("reset.html", state=state, form=form,
+                               number=resident.account.number)
     resident.password_hash = resident.pending_password_hash
     resident.pending_password_hash = None
     resident.end_other_sessions()
@@ -278,4 +307,3 @@ def reset(token):
     AuditEvent.record("password_reset", client_ip(), hoa=resident.hoa, resident=resident,
                       account_number=resident.account.number)
     return render_template("reset.html", state="done", number=resident.account.number)
-

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user
 
 import mail
 from auth import client_ip, resident_required
-from forms import PasswordForm, ProfileForm
+from forms import ConfirmLinkForm, PasswordForm, ProfileForm
 from models import AuditEvent, Notice, Resident
 from tokens import read_token, token_matches
 
@@ -48,8 +48,9 @@ def profile():
     return redirect(url_for("cabinet.profile"))
 
 
-@bp.route("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email(token):
+    """A GET only shows the button (mail scanners open links); its POST changes the e-mail."""
     try:
         rid, fingerprint, expired = read_token("email", token,
                                                current_app.config["EMAIL_CHANGE_MAX_AGE"])
@@ -66,6 +67,14 @@ def confirm_email(token):
         return render_template("message.html", title=_("The link has expired"),
                                text=_("Enter the new e-mail in your data once more to get "
                                       "a fresh link.")), 400
+    form = ConfirmLinkForm()
+    if not form.validate_on_submit():
+        return render_template("message.html", title=_("Confirm the new e-mail"),
+                               text=_("Mail from Domkom for account %(number)s will go to "
+                                      "%(email)s once you press the button.",
+                                      number=resident.account.number,
+                                      email=resident.pending_email),
+                               form=form, button=_("Confirm the e-mail"))
     old = resident.email
     resident.email, resident.pending_email = resident.pending_email, None
     resident.save()

@@ -79,6 +79,10 @@ class ResendActivationForm(FlaskForm):
     account = account_field()
 
 
+class ConfirmLinkForm(FlaskForm):
+    """The one button behind a mailed link: opening the link changes nothing, pressing this does."""
+
+
 class OperatorRequestForm(FlaskForm):
     account = account_field()
     email = email_field()

@@ -5,8 +5,9 @@ import smtplib
 import socket
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_mail import Message
 
@@ -22,11 +23,13 @@ QUEUED = "queued"
 
 
 def external_url(endpoint, **values):
-    """An absolute link, inside a request or from the command line (BASE_URL)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for a letter, always on the configured site address (BASE_URL): the
+    Host of the request that caused the letter is the sender's to choose, not ours."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    current_app.inject_url_defaults(endpoint, values)
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def clean_header(value):

@@ -1,5 +1,6 @@
 """Protections applied to every request: office idle timeout, security headers."""
 import time
+from urllib.parse import urlsplit
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -8,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 OFFICE_SEEN = "office_seen"
+# names of this machine: a site whose BASE_URL is one of them is a development or test copy
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 # No inline scripts or styles anywhere: scripts and CSS come from our own /static only.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -27,8 +30,20 @@ def init_app(app):
     if int(app.config["PROXY_COUNT"]):
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.before_request(end_idle_office_session)
     app.after_request(add_security_headers)
+
+
+def trusted_hosts(config):
+    """The host names the site answers to (Flask refuses any other Host with a 400): BASE_URL's,
+    every loopback name when BASE_URL is one, and the extra names in TRUSTED_HOSTS."""
+    extra = config.get("TRUSTED_HOSTS") or []
+    if isinstance(extra, str):  # DOMKOM_TRUSTED_HOSTS="a.example, b.example"
+        extra = extra.replace(",", " ").split()
+    host = urlsplit(config["BASE_URL"]).hostname or ""
+    names = [host, *(LOOPBACK_HOSTS if host in LOOPBACK_HOSTS else ()), *extra]
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def add_security_headers(response):

@@ -1,5 +1,5 @@
 """Activation, login, logout, `next`, sessions."""
-from conftest import path_of
+from conftest import follow, path_of
 from models import Resident
 
 
@@ -25,7 +25,7 @@ def test_expired_activation_link_offers_new_one(demo, resident, outbox, client):
     demo.config["ACTIVATION_MAX_AGE"] = 48 * 3600
     r = client.post("/register/resend", data={"account": "100001"})
     assert r.status_code == 302
-    r = client.get(path_of(outbox.links(outbox.last())[0]))
+    r = follow(client, outbox.links(outbox.last())[0])
     assert 'data-outcome="activated"' in body(r)
 
 

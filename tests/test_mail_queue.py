@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 import demo as demo_data
-from conftest import Outbox, ResidentActions, make_app, path_of
+from conftest import Outbox, ResidentActions, follow, make_app
 from models import OutgoingMail, Resident, now
 
 
@@ -53,7 +53,7 @@ def test_registration_mail_arrives_and_its_link_works(mail_app, smtp_server):
     html = message.get_body(preferencelist=("html",)).get_content()
     assert f'href="{link}"' in html
     password = Outbox("unused").password(message)
-    assert client.get(path_of(link)).status_code == 200
+    assert follow(client, link).status_code == 200
     r = client.post("/login", data={"account": "100001", "password": password})
     assert r.status_code == 302
 
@@ -78,7 +78,7 @@ def test_refused_mail_is_queued_and_registration_stands(mail_app, smtp_server, r
     assert item.sent_at is not None and item.attempts == 2
     # the delivered letter's link activates the registration that was kept
     link = next(w for w in text_of(smtp_server.messages[0]).split() if "/activate/" in w)
-    assert client.get(path_of(link)).status_code == 200
+    assert follow(client, link).status_code == 200
     with mail_app.app_context():
         assert Resident.get().is_active
     assert send_queued(mail_app) == "sent 0, failed 0, waiting 0"

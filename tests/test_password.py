@@ -1,7 +1,7 @@
 """Changing data and password; forgot password that a stranger cannot abuse."""
 import pytest
 
-from conftest import path_of
+from conftest import follow, path_of
 from factories import make_resident
 from models import Resident
 
@@ -56,7 +56,7 @@ def test_forgot_password_old_one_works_until_link_followed(demo, resident, clien
     resident.logout()
     assert resident.login(password=new).status_code == 401
     link = path_of(outbox.links()[0])
-    r = client.get(link)
+    r = follow(client, link)
     assert 'data-outcome="reset"' in body(r)
     assert resident.login(password=old).status_code == 401
     assert resident.login(password=new).status_code == 302
@@ -98,7 +98,7 @@ def test_profile_change_and_email_confirmation(logged_in, client, outbox, demo, 
         assert Resident.get().email == "resident@example.ru"  # not before confirmation
     message = outbox.last()
     assert message["To"] == "new@example.ru"
-    r = client.get(path_of(outbox.links(message)[0]))
+    r = follow(client, outbox.links(message)[0])
     assert "Новый e-mail подтверждён" in body(r)
     with demo.app_context():
         assert Resident.get().email == "new@example.ru"

@@ -1,7 +1,7 @@
 """Password change, password reset and release end every other session; the office times out."""
 import time
 
-from conftest import path_of
+from conftest import follow
 from models import Account, Accountant, AuditEvent, Resident
 
 
@@ -50,7 +50,7 @@ def test_password_reset_ends_every_session(demo, logged_in, client, outbox):
     # asking is not enough: the sessions live until the link is followed
     assert is_in(client) and is_in(phone)
     new_password = outbox.password()
-    assert stranger.get(path_of(outbox.links()[0])).status_code == 200
+    assert follow(stranger, outbox.links()[0]).status_code == 200
     assert not is_in(client) and not is_in(phone)
     assert is_in(login(demo, new_password))
 
