@@ -39,8 +39,8 @@ def trusted_hosts(config):
     """The host names the site answers to (Flask refuses any other Host with a 400): BASE_URL's,
     every loopback name when BASE_URL is one, and the extra names in TRUSTED_HOSTS."""
     extra = config.get("TRUSTED_HOSTS") or []
-    if isinstance(extra, str):  # DOMKOM_TRUSTED_HOSTS="a.example, b.example"
-        extra = extra.replace(",", " ").split()
+    if not isinstance(extra, (list, tuple)):  # DOMKOM_TRUSTED_HOSTS="a.example, b.example"
+        extra = str(extra).replace(",", " ").split()
     host = urlsplit(config["BASE_URL"]).hostname or ""
     names = [host, *(LOOPBACK_HOSTS if host in LOOPBACK_HOSTS else ()), *extra]
     return list(dict.fromkeys(name for name in names if name))
