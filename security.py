@@ -1,11 +1,12 @@
-"""Protections applied to every request: office idle timeout, security headers."""
+"""Protections applied to every request: office idle timeout, security headers; how a
+login ends or outlives the others."""
 import time
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_remembered, login_user, logout_user
 
 OFFICE_SEEN = "office_seen"
 
@@ -53,7 +54,8 @@ def end_idle_office_session():
     idle_limit = current_app.config["OFFICE_IDLE_MINUTES"] * 60
     seen = session.get(OFFICE_SEEN)
     stamp = int(time.time())
-    if isinstance(seen, int) and stamp - seen > idle_limit:
+    # an office cookie without a stamp is refused too: it could otherwise be replayed forever
+    if not isinstance(seen, int) or stamp - seen > idle_limit:
         logout_user()
         session.clear()
         flash(_("You were logged out after %(minutes)s minutes without activity. "
@@ -63,3 +65,32 @@ def end_idle_office_session():
                                 if request.method == "GET" else None))
     session[OFFICE_SEEN] = stamp
     return None
+
+
+def stamp_office_session():
+    """Called at office login: the very first cookie already carries the idle clock."""
+    session[OFFICE_SEEN] = int(time.time())
+
+
+def end_session():
+    """Log out for good: the cookies of this login, remembered ones and copies, stop working.
+
+    The salt in the session and remember cookies is rotated, so this ends the user's logins on
+    other devices too; a copied cookie must never outlive "Log out" on a shared computer."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.end_other_sessions()
+        user.save(only=[type(user).session_salt])
+    session.clear()
+    logout_user()  # after clear(): its instruction to delete the remember cookie must survive
+
+
+def keep_only_this_session(user):
+    """End every other session of `user` (call before saving it); this one goes on, still
+    remembered on this device if it was."""
+    remembered = login_remembered()
+    user.end_other_sessions()
+    user.save()
+    login_user(user, remember=remembered)
+    if user.login_kind == "a":
+        stamp_office_session()
