@@ -6,7 +6,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_remembered, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from flask_login.utils import decode_cookie
 
 OFFICE_SEEN = "office_seen"
 
@@ -86,11 +87,18 @@ def end_session():
 
 
 def keep_only_this_session(user):
-    """End every other session of `user` (call before saving it); this one goes on, still
-    remembered on this device if it was."""
-    remembered = login_remembered()
+    """End every other session of `user` and save it; this one goes on, still remembered on
+    this device if it was."""
+    remembered = remembered_here(user)
     user.end_other_sessions()
     user.save()
     login_user(user, remember=remembered)
     if user.login_kind == "a":
         stamp_office_session()
+
+
+def remembered_here(user):
+    """Whether this browser holds a valid "remember me" cookie of `user` (not a stale one)."""
+    name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    cookie = request.cookies.get(name)
+    return bool(cookie) and decode_cookie(cookie) == user.get_id()

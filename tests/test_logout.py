@@ -80,6 +80,16 @@ def test_password_change_keeps_this_device_remembered(demo, logged_in):
     assert is_in(laptop)
 
 
+def test_a_stale_remember_cookie_is_not_renewed(demo, logged_in, client):
+    laptop = log_in(demo, logged_in)
+    client.post("/cabinet/logout-others")  # the laptop's remember cookie is now stale
+    assert laptop.post("/login", data={"account": "100001",
+                                       "password": logged_in}).status_code == 302
+    assert laptop.post("/cabinet/logout-others").status_code == 302
+    laptop.delete_cookie("session")
+    assert not is_in(laptop)
+
+
 def test_reset_ends_remembered_logins(demo, logged_in, outbox):
     cookies = kept(log_in(demo, logged_in))
     stranger = demo.test_client()
