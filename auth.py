@@ -16,6 +16,7 @@ from forms import (
     ResendActivationForm,
 )
 from models import Account, AuditEvent, Hoa, Resident, db, hash_password, now
+from security import end_session
 from throttle import login_limits, mail_limits, register_limits
 from tokens import read_token, token_matches
 
@@ -249,8 +250,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    end_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("pages.index"))
 

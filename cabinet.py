@@ -1,12 +1,13 @@
 """The resident's cabinet: home page, personal data and password."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 import mail
 from auth import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
 from models import AuditEvent, Notice, Resident
+from security import keep_only_this_session
 from tokens import read_token, token_matches
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
@@ -26,16 +27,29 @@ def home():
 def profile():
     resident = current_user
     form = ProfileForm(obj=resident)
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    new_email = (form.email.data or "").strip()
+    changed_email = new_email.lower() != resident.email.lower()
+    if valid and changed_email and not resident.check_password(form.current_password.data or ""):
+        # an open session alone must not be enough to take the account over by its e-mail
+        form.current_password.errors.append(_("Enter your current password to change the "
+                                              "e-mail.") if not form.current_password.data
+                                            else _("The current password is wrong."))
+        valid = False
+    if not valid:
         return render_template("cabinet/profile.html", form=form), 400 if form.is_submitted() else 200
     resident.name = (form.name.data or "").strip()
     resident.phone = (form.phone.data or "").strip()
-    new_email = form.email.data.strip()
-    changed_email = new_email.lower() != resident.email.lower()
     if changed_email:
         resident.pending_email = new_email
     resident.save()
-    # the letter goes after the save: a slow mail server must not hold the database
+    if changed_email:
+        AuditEvent.record("email_change_requested", client_ip(), hoa=resident.hoa,
+                          resident=resident, account_number=resident.account.number,
+                          detail=f"{resident.email} -> {new_email}")
+    # the letters go after the save: a slow mail server must not hold the database
+    if changed_email:
+        mail.send_email_change_notice(resident)
     sent = mail.send_email_change(resident) if changed_email else None
     if sent == mail.QUEUED:
         flash(_("Your data is saved. Our mail server is not answering right now; the link to "
@@ -96,12 +110,22 @@ def password():
         else:
             resident.set_password(form.new_password.data)
             resident.pending_password_hash = None
-            resident.end_other_sessions()
-            resident.save()
-            login_user(resident)  # this session carries the new salt; every other one ends
+            keep_only_this_session(resident)
             AuditEvent.record("password_changed", client_ip(), hoa=resident.hoa,
                               resident=resident, account_number=resident.account.number)
+            mail.send_password_changed(resident)
             flash(_("The password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("cabinet.home"))
     status = 400 if form.is_submitted() else 200
     return render_template("cabinet/password.html", form=form), status
+
+
+@bp.route("/logout-others", methods=["POST"])
+@resident_required
+def logout_others():
+    resident = current_user._get_current_object()
+    keep_only_this_session(resident)
+    AuditEvent.record("logout_others", client_ip(), hoa=resident.hoa, resident=resident,
+                      account_number=resident.account.number)
+    flash(_("You are logged out on every other device."), "success")
+    return redirect(url_for("cabinet.password"))

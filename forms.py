@@ -112,6 +112,8 @@ class ProfileForm(FlaskForm):
         # digits with the usual separators: +7 (912) 345-67-89
         lambda form, field: _check_phone(field)])
     email = email_field()
+    current_password = PasswordField(_l("Current password (only to change the e-mail)"),
+                                     validators=[Optional(), Length(max=128)])
 
 
 def _check_phone(field):

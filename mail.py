@@ -112,6 +112,23 @@ def send_email_change(resident):
         link=external_url("cabinet.confirm_email", token=make_token("email", resident)))
 
 
+def send_email_change_notice(resident):
+    """Tell the address in use that another one was asked for: a thief's change is seen."""
+    return send_email(
+        resident.email, _("Domkom: a new e-mail was entered for account %(number)s",
+                          number=resident.account.number),
+        "email_change_notice", resident=resident, hoa=resident.hoa,
+        operator_email=current_app.config["OPERATOR_EMAIL"])
+
+
+def send_password_changed(resident):
+    return send_email(
+        resident.email, _("Domkom: the password of account %(number)s was changed",
+                          number=resident.account.number),
+        "password_changed", resident=resident, hoa=resident.hoa,
+        operator_email=current_app.config["OPERATOR_EMAIL"])
+
+
 def send_operator_request(resident_number, email, phone, text):
     return send_email(
         current_app.config["OPERATOR_EMAIL"],

@@ -11,14 +11,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 import importer
 from auth import client_ip, generate_password, safe_next
-from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm
+from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
 )
+from security import end_session, keep_only_this_session, stamp_office_session
 from throttle import office_login_limits
 
 bp = Blueprint("office", __name__, url_prefix="/office", cli_group=None)
@@ -56,6 +57,7 @@ def login():
         return render_template("office/login.html", form=form), 401
     session.clear()
     login_user(accountant)
+    stamp_office_session()
     accountant.last_login_at = now()
     accountant.save(only=[Accountant.last_login_at])
     AuditEvent.record("office_login", client_ip(), accountant=accountant)
@@ -64,9 +66,34 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    end_session()
     return redirect(url_for("office.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@accountant_required
+def password():
+    accountant = current_user._get_current_object()  # login_user() needs the object itself
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if accountant.check_password(form.current_password.data):
+            accountant.set_password(form.new_password.data)
+            keep_only_this_session(accountant)
+            AuditEvent.record("office_password_changed", client_ip(), accountant=accountant)
+            flash(_("The password is changed. Other devices have been logged out."), "success")
+            return redirect(url_for("office.home"))
+        form.current_password.errors.append(_("The current password is wrong."))
+    status = 400 if form.is_submitted() else 200
+    return render_template("office/password.html", form=form), status
+
+
+@bp.route("/logout-others", methods=["POST"])
+@accountant_required
+def logout_others():
+    keep_only_this_session(current_user._get_current_object())
+    AuditEvent.record("office_logout_others", client_ip(), accountant=current_user.id)
+    flash(_("You are logged out on every other device."), "success")
+    return redirect(url_for("office.password"))
 
 
 @bp.route("")
@@ -314,6 +341,22 @@ def create_accountant_command(email, name, hoa_ids):
             AccountantHoa.create(accountant=accountant, hoa=hoa)
     click.echo(f"Accountant {email} created for {', '.join(h.name for h in hoas)}.")
     click.echo(f"Password: {password}")
+
+
+@bp.cli.command("reset-accountant-password")
+@click.option("--email", required=True)
+def reset_accountant_password_command(email):
+    """Give an accountant a new generated password and end all of their office sessions."""
+    accountant = Accountant.get_or_none(Accountant.email == email.strip().lower())
+    if accountant is None:
+        raise click.ClickException(f"No accountant with e-mail {email}.")
+    password = generate_password(12)
+    accountant.set_password(password)
+    accountant.end_other_sessions()
+    accountant.save()
+    AuditEvent.record("office_password_reset", "", accountant=accountant)
+    click.echo(f"New password for {accountant.email}: {password}")
+    click.echo("Every office session of this accountant has ended.")
 
 
 @bp.cli.command("import")

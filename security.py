@@ -1,4 +1,5 @@
-"""Protections applied to every request: office idle timeout, security headers."""
+"""Protections applied to every request: office idle timeout, security headers; how a
+login ends or outlives the others."""
 import time
 from urllib.parse import urlsplit
 
@@ -6,7 +7,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from flask_login.utils import decode_cookie
 
 OFFICE_SEEN = "office_seen"
 # names of this machine: a site whose BASE_URL is one of them is a development or test copy
@@ -68,7 +70,8 @@ def end_idle_office_session():
     idle_limit = current_app.config["OFFICE_IDLE_MINUTES"] * 60
     seen = session.get(OFFICE_SEEN)
     stamp = int(time.time())
-    if isinstance(seen, int) and stamp - seen > idle_limit:
+    # an office cookie without a stamp is refused too: it could otherwise be replayed forever
+    if not isinstance(seen, int) or stamp - seen > idle_limit:
         logout_user()
         session.clear()
         flash(_("You were logged out after %(minutes)s minutes without activity. "
@@ -78,3 +81,39 @@ def end_idle_office_session():
                                 if request.method == "GET" else None))
     session[OFFICE_SEEN] = stamp
     return None
+
+
+def stamp_office_session():
+    """Called at office login: the very first cookie already carries the idle clock."""
+    session[OFFICE_SEEN] = int(time.time())
+
+
+def end_session():
+    """Log out for good: the cookies of this login, remembered ones and copies, stop working.
+
+    The salt in the session and remember cookies is rotated, so this ends the user's logins on
+    other devices too; a copied cookie must never outlive "Log out" on a shared computer."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.end_other_sessions()
+        user.save(only=[type(user).session_salt])
+    session.clear()
+    logout_user()  # after clear(): its instruction to delete the remember cookie must survive
+
+
+def keep_only_this_session(user):
+    """End every other session of `user` and save it; this one goes on, still remembered on
+    this device if it was."""
+    remembered = remembered_here(user)
+    user.end_other_sessions()
+    user.save()
+    login_user(user, remember=remembered)
+    if user.login_kind == "a":
+        stamp_office_session()
+
+
+def remembered_here(user):
+    """Whether this browser holds a valid "remember me" cookie of `user` (not a stale one)."""
+    name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    cookie = request.cookies.get(name)
+    return bool(cookie) and decode_cookie(cookie) == user.get_id()

@@ -49,6 +49,12 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.fill("#new_password_confirm", "мой-пароль-2026")
     page.click("main button[type=submit]")
     page.wait_for_selector("text=Пароль изменён")
+    # the address in use hears of the change
+    files = sorted(Path(outbox).glob("*.eml"))
+    notice = email.message_from_bytes(files[-1].read_bytes(), policy=policy.default)
+    assert len(files) == 2 and notice["To"] == "browser@example.ru"
+    assert "Пароль лицевого счёта 100007 изменён" in \
+        notice.get_body(preferencelist=("plain",)).get_content()
 
     page.click(".navbar-toggler")
     page.click("nav button:has-text('Выйти')")
@@ -58,7 +64,7 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.fill("#account", "100007")
     page.click("main button[type=submit]")
     page.wait_for_selector("[data-outcome=sent]")
-    link, new_password = latest_mail(outbox, 2)
+    link, new_password = latest_mail(outbox, 3)
     page.goto(link)
     page.wait_for_selector("[data-outcome=ready]")
     page.click("main button[type=submit]")

@@ -92,7 +92,8 @@ def test_profile_change_and_email_confirmation(logged_in, client, outbox, demo, 
         login = Resident.get()
         assert (login.name, login.phone) == ("Анна Сергеевна", "+7 (912) 345-67-89")
     r = client.post("/cabinet/profile", data={"name": "Анна", "phone": "",
-                                              "email": "new@example.ru"})
+                                              "email": "new@example.ru",
+                                              "current_password": logged_in})
     assert r.status_code == 302
     with demo.app_context():
         assert Resident.get().email == "resident@example.ru"  # not before confirmation
@@ -125,7 +126,8 @@ def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
         make_resident("100001", "profile-pass-1", email="old@example.ru")
     client = app.test_client()
     ResidentActions(client, Outbox(tmp_path)).login(password="profile-pass-1")
-    r = client.post("/cabinet/profile", data={"name": "", "phone": "", "email": "new@example.ru"},
+    r = client.post("/cabinet/profile", data={"name": "", "phone": "", "email": "new@example.ru",
+                                              "current_password": "profile-pass-1"},
                     follow_redirects=True)
     assert "почтовый сервер сейчас не отвечает" in body(r)
     with app.app_context():
