@@ -1,6 +1,6 @@
 """Logging out, a password change, a reset and a release end a remembered login too, and
 "log out on every other device" ends every other session."""
-from conftest import path_of
+from conftest import follow
 from factories import make_resident
 from models import Accountant, Resident
 
@@ -94,7 +94,7 @@ def test_reset_ends_remembered_logins(demo, logged_in, outbox):
     cookies = kept(log_in(demo, logged_in))
     stranger = demo.test_client()
     assert stranger.post("/forgot", data={"account": "100001"}).status_code == 200
-    assert stranger.get(path_of(outbox.links()[0])).status_code == 200
+    assert follow(stranger, outbox.links()[0]).status_code == 200
     assert not is_in(replay(demo, cookies, only=REMEMBER))
 
 
