@@ -151,7 +151,7 @@ def meter_history(meter_id):
     rows = history(meter)
     return render_template("meters/history.html", meter=meter, kind=kind_label(meter),
                            unit=unit_of(meter), rows=list(reversed(rows)),
-                           submissions=list(meter.readings.order_by(Reading.id.desc()).limit(50)),
+                           submissions=list(Reading.latest_submissions(meter, 50)),
                            chart=charts.consumption_chart(rows, unit_of(meter)),
                            zone_label=zone_label, source_labels=SOURCE_LABELS,
                            status_labels=STATUS_LABELS)

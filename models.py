@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
-    ForeignKeyField, IntegerField, Model, TextField, fn,
+    ForeignKeyField, IntegerField, Model, TextField,
 )
 from playhouse.pool import PooledSqliteDatabase
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -517,45 +517,58 @@ class Reading(BaseModel):
     @classmethod
     def counting_for_period(cls, meters, period):
         """{meter_id: the reading that counts for `period`} for many meters in one query."""
-        latest = {}
-        query = (cls.select().where(cls.meter << [m.id for m in meters], cls.period == period,
-                                    cls.status != "declined").order_by(cls.id))
-        for reading in query:
-            latest[reading.meter_id] = reading
-        return latest
+        query = counting_readings().where(cls.meter << [m.id for m in meters],
+                                          cls.period == period)
+        return {reading.meter_id: reading for reading in query}
 
     @classmethod
-    def submissions(cls, meter, period):
-        return (cls.select().where(cls.meter == meter, cls.period == period)
-                .order_by(cls.id.desc()))
+    def latest_counting(cls, meters, until):
+        """{meter_id: the reading that counts for its latest month up to `until`}, one query."""
+        query = (counting_readings().where(cls.meter << [m.id for m in meters],
+                                           cls.period <= until).order_by(cls.period))
+        return {reading.meter_id: reading for reading in query}
+
+    @classmethod
+    def latest_submissions(cls, meter, limit):
+        """A meter's submissions, declined ones too, the latest first."""
+        return cls.select().where(cls.meter == meter).order_by(*LATEST_FIRST).limit(limit)
+
+
+# "The reading that counts" for a meter and month, the one rule every page, the statement, the
+# receipt, the export and the reminders go by: the month's latest submission by the time it was
+# sent (the id breaks a tie), declined ones left out. Ids need not follow the time: readings
+# loaded with the time they were taken, a clock set back.
+LATEST_FIRST = (Reading.submitted_at.desc(), Reading.id.desc())
+Rival = Reading.alias()
+
+
+def counting_readings():
+    """The counting reading of every meter and month: each month's latest submission."""
+    latest = (Rival.select(Rival.id)
+              .where(Rival.meter == Reading.meter, Rival.period == Reading.period,
+                     Rival.status != "declined")
+              .order_by(Rival.submitted_at.desc(), Rival.id.desc()).limit(1))
+    return Reading.select().where(Reading.status != "declined", Reading.id == latest)
 
 
 ACCOUNT_METERS = Prepared(lambda account_id: Meter.of_account(account_id, include_archived=True))
 LAST_READING = Prepared(lambda meter_id, before: (
     Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
                            Reading.period < before)
-    .order_by(Reading.period.desc(), Reading.id.desc()).limit(1)))
-
-
-def counting_of(meter_id, before):
-    """The counting reading of each month before `before`: its latest submission not declined."""
-    return Reading.select().where(Reading.id.in_(
-        Reading.select(fn.MAX(Reading.id))
-        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
-        .group_by(Reading.period)))
-
-
+    .order_by(Reading.period.desc(), *LATEST_FIRST).limit(1)))
 COUNTING = Prepared(lambda meter_id, before: (
-    counting_of(meter_id, before).order_by(Reading.period)))
+    counting_readings().where(Reading.meter == meter_id, Reading.period < before)
+    .order_by(Reading.period)))
 RECENT_COUNTING = Prepared(lambda meter_id, before, months: (
-    counting_of(meter_id, before).order_by(Reading.period.desc()).limit(months)))
+    counting_readings().where(Reading.meter == meter_id, Reading.period < before)
+    .order_by(Reading.period.desc()).limit(months)))
 METER_COUNTING = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period,
                            Reading.status != "declined")
-    .order_by(Reading.id.desc()).limit(1)))
+    .order_by(*LATEST_FIRST).limit(1)))
 LATEST_SUBMISSION = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period)
-    .order_by(Reading.id.desc()).limit(1)))
+    .order_by(*LATEST_FIRST).limit(1)))
 
 
 REMINDER_KINDS = ("window_open", "window_closing", "verification")

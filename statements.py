@@ -171,18 +171,13 @@ class Statement:
 
 
 def meter_readings(account, period):
-    """(meter, values per zone, submitted_at or None) for the account's meters: the latest
-    reading up to `period` by submission time, else the meter's initial values."""
+    """(meter, values per zone, submitted_at or None) for the account's meters: the reading
+    that counts for their latest month up to `period`, else the meter's initial values."""
     meters = list(Meter.select().where(Meter.account == account, Meter.archived == False)  # noqa: E712
                   .order_by(Meter.kind, Meter.id))
     if not meters:
         return []
-    latest = {}
-    for reading in (Reading.select()
-                    .where(Reading.meter.in_(meters), Reading.period <= period,
-                           Reading.status != "declined")
-                    .order_by(Reading.period, Reading.submitted_at, Reading.id)):
-        latest[reading.meter_id] = reading
+    latest = Reading.latest_counting(meters, period)
     rows = []
     for meter in meters:
         reading = latest.get(meter.id)
