@@ -8,8 +8,10 @@ from wtforms import (
     SelectChoice, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
-    DataRequired, Email, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
+    DataRequired, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
 )
+
+from emails import is_email_address
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
 
@@ -49,9 +51,12 @@ def email_field(label=None):
     return EmailField(label or _l("E-mail"), validators=[
         DataRequired(_l("Enter your e-mail.")),
         Length(max=254, message=_l("The e-mail is too long.")),
-        # a non-Latin name before @ cannot be put in a mail header by our mail library
-        Email(_l("This does not look like an e-mail address, e.g. name@mail.ru."),
-              check_deliverability=False, allow_smtputf8=False)])
+        email_address])
+
+
+def email_address(form, field):
+    if not is_email_address(field.data or ""):
+        raise ValidationError(_l("This does not look like an e-mail address, e.g. name@mail.ru."))
 
 
 def new_password_fields():

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
+from emails import is_email_address
 from forms import normalize_account
 from models import METER_KINDS
 
@@ -163,7 +164,7 @@ def text_of(limit):
 
 def email(value):
     text = text_of(254)(value)
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+    if not is_email_address(text):
         raise Bad(_("«%(value)s» is not an e-mail address.", value=shown(value)))
     return text
 
