@@ -20,8 +20,7 @@ from models import (
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")
 
-# The office menu of one HOA: (endpoint taking hoa_id, label). Entries whose endpoint
-# does not exist are not shown, so an area adds its line here when it lands.
+# The office menu of one HOA: (endpoint taking hoa_id, label).
 OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
@@ -58,7 +57,8 @@ DEFAULTS = {
     "HTTPS": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
+    # behind nginx: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none)
+    "PROXY_COUNT": 0,
 }
 
 
@@ -78,10 +78,6 @@ def create_app(test_config=None):
                                                          if "://" not in app.config["DATABASE"]
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if app.config["PROXY_FIX"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
     with app.app_context():
@@ -181,7 +177,6 @@ def register_blueprints(app):
 def register_filters(app):
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["office_menu"] = OFFICE_MENU
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.globals["current_locale"] = select_locale
 
 

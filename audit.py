@@ -27,7 +27,7 @@ EVENT_LABELS = {
     "office_login": _l("Accountant logged in"),
     "office_login_failed": _l("Accountant login failed"),
     "import": _l("Data loaded"),
-    "export": _l("Data downloaded"),
+    "readings_exported": _l("Data downloaded"),
     "settings_changed": _l("HOA settings changed"),
 }
 

@@ -12,6 +12,7 @@ from wtforms.validators import (
 )
 
 from emails import is_email_address
+from models import REGISTRATION_CHECKS
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
 
@@ -45,6 +46,13 @@ class AccountNumber(StringField):
 def account_field():
     return AccountNumber(_l("Account number"), validators=[
         DataRequired(_l("Enter the account number from your paper bill."))])
+
+
+REGISTRATION_CHECK_LABELS = {
+    "none": _l("Account number only"),
+    "code": _l("Registration code from the receipt"),
+    "email": _l("E-mail loaded by the accountant"),
+}
 
 
 def email_field(label=None):
@@ -196,9 +204,7 @@ class HoaSettingsForm(FlaskForm):
     window_end_day = day_of_month_field(_l("Readings window closes on day"))
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
-        SelectChoice("none", _l("Account number only")),
-        SelectChoice("code", _l("Registration code from the receipt")),
-        SelectChoice("email", _l("E-mail loaded by the accountant"))])
+        SelectChoice(check, REGISTRATION_CHECK_LABELS[check]) for check in REGISTRATION_CHECKS])
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):

@@ -58,6 +58,11 @@ def now():
     return datetime.now().replace(microsecond=0)
 
 
+def choices(values):
+    """Peewee's choices for a field holding one of `values`; where the data enters checks it."""
+    return [(value, value) for value in values]
+
+
 def money(value=0):
     return DecimalField(max_digits=14, decimal_places=2, default=value, auto_round=True)
 
@@ -155,7 +160,7 @@ class Hoa(BaseModel):
     window_start_day = IntegerField(default=15)
     window_end_day = IntegerField(default=25)
     pay_by_day = IntegerField(default=10)
-    registration_check = CharField(default="none")
+    registration_check = CharField(default="none", choices=choices(REGISTRATION_CHECKS))
     created_at = DateTimeField(default=now)
 
     @property
@@ -478,8 +483,8 @@ class Reading(BaseModel):
     t2 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
     t3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
     submitted_at = DateTimeField(default=now)
-    source = CharField(default="resident")
-    status = CharField(default="accepted")
+    source = CharField(default="resident", choices=choices(READING_SOURCES))
+    status = CharField(default="accepted", choices=choices(READING_STATUSES))
     reason = CharField(default="")
     resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
     accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
@@ -577,7 +582,7 @@ REMINDER_KINDS = ("window_open", "window_closing", "verification")
 class ReminderSent(BaseModel):
     """A reminder mailed to a resident; the unique index keeps it from going out twice."""
     resident = ForeignKeyField(Resident, backref="reminders", on_delete="CASCADE")
-    kind = CharField()
+    kind = CharField(choices=choices(REMINDER_KINDS))
     period = DateField()  # the readings month, or the verification due date
     sent_at = DateTimeField(default=now)
 

@@ -7,7 +7,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import Meter, Reading, add_months, db, month_start, now
+from models import (
+    READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
+)
 
 KIND_LABELS = {
     "cold_water": _l("Cold water"),
@@ -212,6 +214,9 @@ def format_value(value):
 
 def save_checks(checks, period, source="resident", resident=None, accountant=None, ip=""):
     """Write the readings of checks that passed, all or none; returns how many were written."""
+    if source not in READING_SOURCES or any(c.status not in READING_STATUSES for c in checks):
+        raise ValueError(f"a reading's source or status outside {READING_SOURCES}, "
+                         f"{READING_STATUSES}")
     submitted_at = now()
     rows = [{"meter": check.meter, "period": period, "source": source, "status": check.status,
              "reason": check.reason, "resident": resident, "accountant": accountant, "ip": ip,

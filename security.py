@@ -22,13 +22,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def init_app(app):
     app.config.setdefault("OFFICE_IDLE_MINUTES", 30)
-    # behind nginx: how many proxies set X-Forwarded-For/-Proto (the throttle needs real addresses)
-    app.config.setdefault("PROXY_COUNT", 0)
-    if int(app.config["PROXY_COUNT"]):
-        count = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    count = proxy_count(app.config)
+    if count:  # the throttle and the security log need the visitor's real address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.before_request(end_idle_office_session)
     app.after_request(add_security_headers)
+
+
+def proxy_count(config):
+    """PROXY_COUNT, the proxies in front; PROXY_FIX=1, the older switch, still means one."""
+    return int(config.get("PROXY_COUNT") or (1 if config.get("PROXY_FIX") else 0))
 
 
 def add_security_headers(response):

@@ -22,6 +22,10 @@ def test_behind_the_proxy_the_visitors_address_is_recorded(tmp_path):
     assert failed_login_ip(app) == "203.0.113.7"
 
 
+def test_the_proxy_count_is_the_switch_and_the_older_proxy_fix_still_works(tmp_path):
+    assert failed_login_ip(make_app(tmp_path, PROXY_COUNT=1)) == "203.0.113.7"
+
+
 def test_without_the_proxy_option_forwarded_headers_are_ignored(app):
     assert failed_login_ip(app) == "127.0.0.1"
 
