@@ -7,15 +7,28 @@ from pathlib import Path
 import click
 from flask import Flask, render_template, session
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 
+import audit
+import auth
+import backup
+import cabinet
+import demo
 import formats
+import mailqueue
+import meters
 import migrate
+import office
+import office_readings
+import office_receipts
+import pages
 import security
+import statements
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
-from models import (
-    Accountant, Resident, close_all_connections, create_tables, db, open_database,
-)
+from migrate import create_tables
+from models import Accountant, Hoa, Meter, Resident, close_all_connections, db, open_database
+from readings import seed_demo_readings, today
 
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")
@@ -149,17 +162,6 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
-    import audit
-    import auth
-    import backup
-    import cabinet
-    import mailqueue
-    import meters
-    import office
-    import office_readings
-    import office_receipts
-    import pages
-    import statements
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
@@ -181,8 +183,6 @@ def register_filters(app):
 
 
 def register_errors(app):
-    from flask_wtf.csrf import CSRFError
-
     @app.errorhandler(404)
     def not_found(e):
         return render_template("errors/404.html"), 404
@@ -225,14 +225,10 @@ def register_commands(app):
     @click.option("--if-empty", is_flag=True, help="Only when no HOA exists yet.")
     def demo_command(if_empty):
         """Load the demo HOAs and accounts."""
-        import demo
         create_tables()
-        from models import Hoa
         if if_empty and Hoa.select().exists():
             click.echo("Demo data already present.")
             return
         demo.load(echo=click.echo)
-        from models import Meter
         if Meter.select().exists():
-            from readings import seed_demo_readings, today
             click.echo(f"Demo readings: {seed_demo_readings(day=today())}")

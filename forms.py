@@ -1,5 +1,6 @@
 """Forms, one class per page; checks that need the database live in the views."""
 import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,7 +13,7 @@ from wtforms.validators import (
 )
 
 from emails import is_email_address
-from models import REGISTRATION_CHECKS
+from models import REGISTRATION_CHECKS, parse_period
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
 
@@ -221,7 +222,6 @@ READING_TEXT = re.compile(r"(\d+)(?:[.,](\d+))?")
 def parse_reading(text):
     """'123,45' or '123.45' -> Decimal('123.45'); '' -> None; anything else raises ValueError
     carrying the message for the resident."""
-    from decimal import Decimal
     text = re.sub(r"[\s\u00a0]", "", text or "")
     if not text:
         return None
@@ -304,7 +304,6 @@ class OfficeReadingForm(ReadingsForm):
         DataRequired(_l("Enter the month, e.g. 2026-03."))])
 
     def validate_period(self, field):
-        from models import parse_period
         if parse_period((field.data or "").strip()) is None:
             raise ValidationError(_l("Enter the month as year-month, e.g. 2026-03."))
 

@@ -32,6 +32,7 @@ def open_database(url):
     handshake and a login.
     """
     if "://" in url:
+        # lazily: it loads every backend's driver (~10 ms), and SQLite needs none of them
         from playhouse.db_url import connect
         scheme, rest = url.split("://", 1)
         if scheme in ("postgres", "postgresql"):
@@ -645,16 +646,6 @@ class OutgoingMail(BaseModel):
 
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
-
-
-def create_tables():
-    import migrate
-    with db.atomic():
-        fresh = not db.get_tables()
-        db.create_tables(MODELS, safe=True)
-        if fresh:
-            migrate.stamp_latest()
-    migrate.upgrade()  # an older database given to init-db is upgraded, not half-created
 
 
 # --- small date helpers shared by every area -------------------------------------------------

@@ -139,10 +139,3 @@ def render_batch(items, progress=None):
     """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
     import receipt_pdf
     return receipt_pdf.render_batch(items, progress)
-
-
-def __getattr__(name):
-    if name == "ReceiptPdf":
-        from receipt_pdf import ReceiptPdf
-        return ReceiptPdf
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
