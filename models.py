@@ -1,4 +1,5 @@
 """Domkom's data: HOAs, accounts, residents, money, meters and the office's records."""
+import re
 import secrets
 import weakref
 from datetime import date, datetime, timedelta
@@ -664,13 +665,14 @@ def add_months(period, months):
     return date(index // 12, index % 12 + 1, 1)
 
 
+PERIOD_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
 def parse_period(text):
-    """'2026-03' -> date(2026, 3, 1); None when it is not a month."""
+    """'2026-03' -> date(2026, 3, 1); None when it is not a month written so."""
+    found = PERIOD_TEXT.fullmatch(text) if isinstance(text, str) else None
     try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
-            return None
-        return date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
+        return date(int(found[1]), int(found[2]), 1) if found else None
+    except ValueError:
         return None
 

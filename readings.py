@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from formats import format_day, format_number
 from models import (
     READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
 )
@@ -146,7 +147,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
         check.errors[0] = _(
             "The verification of this meter expired on %(day)s, so its readings cannot be "
             "accepted. Have it verified or replaced and tell the accountant: %(contact)s.",
-            day=meter.verified_until.strftime("%d.%m.%Y"), contact=contact_of(meter.account.hoa))
+            day=format_day(meter.verified_until), contact=contact_of(meter.account.hoa))
         return check
     missing = [z for z, v in zip(meter.zone_numbers, values) if v is None]
     if missing:
@@ -172,7 +173,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
             check.errors[zone] = _(
                 "The reading is below the previous one (%(previous)s, %(when)s). If the meter "
                 "was replaced or went past its maximum, tick the box below.",
-                previous=format_value(before), when=when)
+                previous=format_number(before), when=when)
     if check.errors or by_accountant or confirmed:
         if confirmed and not check.errors:
             check.reason = LARGE_REASON if large_zones(meter, values, previous_values,
@@ -182,7 +183,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
         check.confirm[zone] = _(
             "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
             "Check the number; if it is right, tick the box and save again.",
-            volume=format_value(values[zone - 1] - previous_values[zone - 1]),
+            volume=format_number(values[zone - 1] - previous_values[zone - 1]),
             unit=unit_of(meter))
     return check
 
@@ -205,11 +206,6 @@ def large_zones(meter, values, previous_values, previous, period):
         if values[i] - previous_values[i] > usual * gap:
             found.append(zone)
     return found
-
-
-def format_value(value):
-    text = f"{Decimal(value):.3f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def save_checks(checks, period, source="resident", resident=None, accountant=None, ip=""):

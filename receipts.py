@@ -4,9 +4,8 @@ from functools import lru_cache
 from io import BytesIO
 
 import fontpkg_pt_sans
-from babel.dates import format_date
 
-from formats import format_money, format_number
+from formats import balance_side, format_money, format_number, format_period
 from models import add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
@@ -27,7 +26,7 @@ def missing_requisites(hoa):
 
 def period_name(period):
     """date(2026, 3, 1) -> 'март 2026'."""
-    return format_date(period, "LLLL yyyy", locale="ru")
+    return format_period(period, locale="ru")
 
 
 def full_address(account):
@@ -115,12 +114,12 @@ def tariff_text(value):
     return f"{whole},{frac.ljust(2, '0')}"
 
 
+BALANCE_WORDS = {"debt": "долг", "advance": "аванс"}
+
+
 def balance_text(value):
-    if value > 0:
-        return f"долг {money(value)}"
-    if value < 0:
-        return f"аванс {money(-value)}"
-    return money(0)
+    side, amount = balance_side(value)
+    return f"{BALANCE_WORDS[side]} {money(amount)}" if side else money(amount)
 
 
 def pay_by_date(hoa, period):

@@ -21,7 +21,6 @@ from models import (
 bp = Blueprint("statements", __name__, cli_group=None)
 
 ZERO = Decimal("0.00")
-PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
 YEAR = re.compile(r"[0-9]{4}")
 RECENT_MONTHS = 12  # the statements page without ?year=
 
@@ -191,7 +190,7 @@ def meter_readings(account, period):
 
 def period_from_url(text):
     """The month of a URL part like '2026-03'; 404 when it is not a month."""
-    period = parse_period(text) if PERIOD.fullmatch(text or "") else None
+    period = parse_period(text)
     if period is None:
         abort(404)
     return period
@@ -331,7 +330,7 @@ def receipts_command(hoa_id, period, output):
     hoa = Hoa.get_or_none(Hoa.id == hoa_id)
     if hoa is None:
         raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
-    month_date = parse_period(period) if PERIOD.fullmatch(period) else None
+    month_date = parse_period(period)
     if month_date is None:
         raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
     accounts = accounts_with_data(hoa, month_date)
