@@ -4,6 +4,9 @@ import secrets
 import weakref
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
@@ -416,7 +419,27 @@ class Payment(BaseModel):
 
 # --- meters and readings ---------------------------------------------------------------------
 
-METER_KINDS = ("cold_water", "hot_water", "electricity", "gas", "heat")
+class MeterKind(NamedTuple):
+    label: str  # the pages' name, translated
+    unit: str  # for a meter without a unit of its own
+    receipt_name: str  # on the receipt, a Russian legal form
+    file_word: str  # how billing programs write it, and the import's messages
+    other_words: str  # further spellings the import understands, "|" between them
+
+
+# Every kind of meter, described once for the pages, the receipt and the import.
+METER_KIND_TABLE = {
+    "cold_water": MeterKind(_l("Cold water"), "м³", "Холодная вода", "ХВС",
+                            "холодная вода|холодное водоснабжение|хол вода|cold water"),
+    "hot_water": MeterKind(_l("Hot water"), "м³", "Горячая вода", "ГВС",
+                           "горячая вода|горячее водоснабжение|гор вода|hot water"),
+    "electricity": MeterKind(_l("Electricity"), "кВт·ч", "Электроэнергия", "электроэнергия",
+                             "электричество|электро|ээ|электрическая энергия|electricity"),
+    "gas": MeterKind(_l("Gas"), "м³", "Газ", "газ", "gas"),
+    "heat": MeterKind(_l("Heat"), "Гкал", "Тепловая энергия", "тепло",
+                      "теплоэнергия|тепловая энергия|отопление|heat"),
+}
+METER_KINDS = tuple(METER_KIND_TABLE)
 
 
 class Meter(BaseModel):

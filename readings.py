@@ -9,16 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from formats import format_day, format_number
 from models import (
-    READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
+    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
 )
 
-KIND_LABELS = {
-    "cold_water": _l("Cold water"),
-    "hot_water": _l("Hot water"),
-    "electricity": _l("Electricity"),
-    "gas": _l("Gas"),
-    "heat": _l("Heat"),
-}
 SOURCE_LABELS = {
     "resident": _l("by the resident"),
     "accountant": _l("by the accountant"),
@@ -29,8 +22,6 @@ STATUS_LABELS = {
     "flagged": _l("reading flagged for the accountant"),
     "declined": _l("reading declined"),
 }
-DEFAULT_UNITS = {"cold_water": "м³", "hot_water": "м³", "electricity": "кВт·ч", "gas": "м³",
-                 "heat": "Гкал"}
 # A month's consumption above LARGE_FACTOR × the recent monthly average asks for a confirmation;
 # the floor keeps a small average (a flat that stood empty) from flagging an ordinary month.
 LARGE_FACTOR = 3
@@ -59,11 +50,13 @@ def reason_text(reason):
 
 
 def kind_label(meter):
-    return KIND_LABELS.get(meter.kind, meter.kind)
+    kind = METER_KIND_TABLE.get(meter.kind)
+    return kind.label if kind else meter.kind
 
 
 def unit_of(meter):
-    return meter.unit or DEFAULT_UNITS.get(meter.kind, "")
+    kind = METER_KIND_TABLE.get(meter.kind)
+    return meter.unit or (kind.unit if kind else "")
 
 
 def months_between(earlier, later):

@@ -6,7 +6,7 @@ from io import BytesIO
 import fontpkg_pt_sans
 
 from formats import balance_side, format_money, format_number, format_period
-from models import add_months, last_day_of_month
+from models import METER_KIND_TABLE, add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"
@@ -14,8 +14,7 @@ FONT = "PTSans"
 REQUISITES = ("recipient", "bank_name", "bic", "settlement_account", "corr_account", "inn")
 # Maximum lengths of ГОСТ Р 56042-2014's fields (banks reject longer values).
 QR_LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210}
-METER_KINDS_RU = {"cold_water": "Холодная вода", "hot_water": "Горячая вода",
-                  "electricity": "Электроэнергия", "gas": "Газ", "heat": "Тепловая энергия"}
+METER_KINDS_RU = {kind: row.receipt_name for kind, row in METER_KIND_TABLE.items()}
 ZONE_NAMES = {1: ("",), 2: ("день", "ночь"), 3: ("пик", "полупик", "ночь")}
 
 
