@@ -201,7 +201,9 @@ def register_errors(app):
 
     @app.errorhandler(413)
     def too_large(e):
-        return render_template("errors/413.html"), 413
+        mb = 1024 * 1024
+        return render_template("errors/413.html", total_mb=app.config["MAX_CONTENT_LENGTH"] // mb,
+                               per_file_mb=app.config["IMPORT_MAX_BYTES"] // mb), 413
 
     @app.errorhandler(429)
     def too_many(e):

@@ -56,3 +56,13 @@ def test_the_factory_leaves_no_connection_for_forked_workers(tmp_path):
     create_app({"DATABASE": fresh_database(tmp_path), "SECRET_KEY": "x", "TESTING": True})
     assert db.is_closed()
     assert not db.obj._connections and not db.obj._in_use  # the pool holds nothing either
+
+
+def test_the_too_large_page_names_the_limits_in_force(tmp_path):
+    app = make_app(tmp_path, MAX_CONTENT_LENGTH=3 * 1024 * 1024, IMPORT_MAX_BYTES=1024 * 1024)
+    client = app.test_client()
+    client.post("/lang/ru")
+    r = client.post("/login", data=b"x" * (4 * 1024 * 1024),
+                    content_type="application/octet-stream")
+    assert r.status_code == 413
+    assert "3 МБ за одну загрузку, 1 МБ на файл" in r.get_data(as_text=True)
