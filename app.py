@@ -7,21 +7,34 @@ from pathlib import Path
 import click
 from flask import Flask, render_template, session
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
+import audit
+import auth
+import backup
+import cabinet
+import demo
 import formats
+import mailqueue
+import meters
 import migrate
+import office
+import office_readings
+import office_receipts
+import pages
 import security
+import statements
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
-from models import (
-    Accountant, Resident, close_all_connections, create_tables, db, open_database,
-)
+from migrate import create_tables
+from models import Accountant, Hoa, Meter, Resident, close_all_connections, db, open_database
+from readings import seed_demo_readings, today
 
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")
 
-# The office menu of one HOA: (endpoint taking hoa_id, label). Entries whose endpoint
-# does not exist are not shown, so an area adds its line here when it lands.
+# The office menu of one HOA: (endpoint taking hoa_id, label).
 OFFICE_MENU = [
     ("office.imports", _l("Load data")),
     ("office.registrations", _l("Registrations")),
@@ -59,7 +72,8 @@ DEFAULTS = {
     "HTTPS": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
+    # behind nginx: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none)
+    "PROXY_COUNT": 0,
 }
 
 
@@ -79,10 +93,6 @@ def create_app(test_config=None):
                                                          if "://" not in app.config["DATABASE"]
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if app.config["PROXY_FIX"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-
     throttle.init_app(app)
     open_database(app.config["DATABASE"])
     with app.app_context():
@@ -154,17 +164,6 @@ def load_user(user_id):
 
 
 def register_blueprints(app):
-    import audit
-    import auth
-    import backup
-    import cabinet
-    import mailqueue
-    import meters
-    import office
-    import office_readings
-    import office_receipts
-    import pages
-    import statements
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
@@ -182,14 +181,10 @@ def register_blueprints(app):
 def register_filters(app):
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["office_menu"] = OFFICE_MENU
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.globals["current_locale"] = select_locale
 
 
 def register_errors(app):
-    from flask_wtf.csrf import CSRFError
-    from werkzeug.exceptions import SecurityError
-
     @app.errorhandler(404)
     def not_found(e):
         return render_template("errors/404.html"), 404
@@ -214,7 +209,9 @@ def register_errors(app):
 
     @app.errorhandler(413)
     def too_large(e):
-        return render_template("errors/413.html"), 413
+        mb = 1024 * 1024
+        return render_template("errors/413.html", total_mb=app.config["MAX_CONTENT_LENGTH"] // mb,
+                               per_file_mb=app.config["IMPORT_MAX_BYTES"] // mb), 413
 
     @app.errorhandler(429)
     def too_many(e):
@@ -238,14 +235,10 @@ def register_commands(app):
     @click.option("--if-empty", is_flag=True, help="Only when no HOA exists yet.")
     def demo_command(if_empty):
         """Load the demo HOAs and accounts."""
-        import demo
         create_tables()
-        from models import Hoa
         if if_empty and Hoa.select().exists():
             click.echo("Demo data already present.")
             return
         demo.load(echo=click.echo)
-        from models import Meter
         if Meter.select().exists():
-            from readings import seed_demo_readings, today
             click.echo(f"Demo readings: {seed_demo_readings(day=today())}")

@@ -32,7 +32,7 @@ EVENT_LABELS = {
     "office_password_reset": _l("Accountant's password reset by the operator"),
     "office_logout_others": _l("Accountant logged out on every other device"),
     "import": _l("Data loaded"),
-    "export": _l("Data downloaded"),
+    "readings_exported": _l("Data downloaded"),
     "settings_changed": _l("HOA settings changed"),
 }
 

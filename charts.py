@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from flask_babel import format_date
 
+from formats import format_number, format_period
 from models import add_months
 
 WIDTH, HEIGHT = 360, 200
@@ -23,7 +24,7 @@ def monthly_use(rows):
 
 def short_value(value, largest):
     places = 0 if largest >= 100 else 1 if largest >= 1 else 2
-    return f"{value:.{places}f}".replace(".", ",")
+    return format_number(value, places, trim=False)
 
 
 def consumption_chart(rows, unit, months=12):
@@ -44,7 +45,7 @@ def consumption_chart(rows, unit, months=12):
                "cx": round(x + slot / 2, 1),
                "month": format_date(period, "LLL").rstrip(".")[:4],
                "year": period.year if period.month == 1 or i == 0 else "",
-               "segments": [], "value": "", "title": format_date(period, "LLLL yyyy")}
+               "segments": [], "value": "", "title": format_period(period)}
         if total is not None:
             base = Decimal(HEIGHT - BOTTOM)
             for zone, part in enumerate(use[period], start=1):

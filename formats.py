@@ -6,8 +6,9 @@ Flask-Babel's generic helpers, that was a third of the page's time (bench/profil
 from datetime import date
 from decimal import Decimal
 
+from babel import dates as babel_dates
 from flask import g, request, url_for
-from flask_babel import format_date, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DOT, TOKEN_LBRACKET, TOKEN_NAME, TOKEN_RBRACKET, Token
 from markupsafe import Markup
@@ -49,27 +50,32 @@ def format_money(value, currency=True):
     return f"{text} ₽" if currency else text
 
 
-def format_number(value, places=3):
-    """A volume or reading: decimal comma, trailing zeros dropped."""
+def format_number(value, places=3, trim=True):
+    """A volume or reading: decimal comma, trailing zeros dropped unless not `trim`."""
     if value is None:
         return "—"
-    text = f"{Decimal(value):.{places}f}".rstrip("0").rstrip(".")
+    text = f"{Decimal(value):.{places}f}"
+    if trim and places:
+        text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
 
 _periods = {}
 
 
-def format_period(value):
-    """date(2026, 3, 1) -> 'март 2026' in Russian, 'March 2026' in English."""
+def format_period(value, locale=None):
+    """date(2026, 3, 1) -> 'март 2026' in Russian, 'March 2026' in English; in the page's
+    language unless a `locale` is given (the receipt is always Russian)."""
     if not value:
         return ""
-    key = (str(get_locale()), value.year, value.month)
+    locale = locale or str(get_locale())
+    key = (locale, value.year, value.month)
     text = _periods.get(key)
     if text is None:
         if len(_periods) > 10000:
             _periods.clear()
-        text = _periods[key] = format_date(date(value.year, value.month, 1), "LLLL yyyy")
+        text = _periods[key] = babel_dates.format_date(date(value.year, value.month, 1),
+                                                       "LLLL yyyy", locale=locale)
     return text
 
 
@@ -78,15 +84,25 @@ def format_day(value):
     return value.strftime("%d.%m.%Y") if value else "—"
 
 
+def balance_side(value):
+    """('debt', sum), ('advance', sum) or (None, 0): a positive balance is a debt."""
+    if value > 0:
+        return "debt", value
+    if value < 0:
+        return "advance", -value
+    return None, value
+
+
 def format_balance(value):
     """A signed balance as the pages show it: positive is debt, negative is advance."""
-    if value > 0:
+    side, amount = balance_side(value)
+    if side == "debt":
         return Markup('<span class="money text-danger">%s</span>') % _(
-            "debt %(sum)s", sum=format_money(value))
-    if value < 0:
+            "debt %(sum)s", sum=format_money(amount))
+    if side == "advance":
         return Markup('<span class="money text-success">%s</span>') % _(
-            "advance %(sum)s", sum=format_money(-value))
-    return Markup('<span class="money">%s</span>') % format_money(value)
+            "advance %(sum)s", sum=format_money(amount))
+    return Markup('<span class="money">%s</span>') % format_money(amount)
 
 
 class TemplateMessages:

@@ -1,5 +1,6 @@
 """Forms, one class per page; checks that need the database live in the views."""
 import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,8 +9,11 @@ from wtforms import (
     SelectChoice, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
-    DataRequired, Email, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
+    DataRequired, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
 )
+
+from emails import is_email_address
+from models import REGISTRATION_CHECKS, parse_period
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
 
@@ -45,13 +49,23 @@ def account_field():
         DataRequired(_l("Enter the account number from your paper bill."))])
 
 
+REGISTRATION_CHECK_LABELS = {
+    "none": _l("Account number only"),
+    "code": _l("Registration code from the receipt"),
+    "email": _l("E-mail loaded by the accountant"),
+}
+
+
 def email_field(label=None):
     return EmailField(label or _l("E-mail"), validators=[
         DataRequired(_l("Enter your e-mail.")),
         Length(max=254, message=_l("The e-mail is too long.")),
-        # a non-Latin name before @ cannot be put in a mail header by our mail library
-        Email(_l("This does not look like an e-mail address, e.g. name@mail.ru."),
-              check_deliverability=False, allow_smtputf8=False)])
+        email_address])
+
+
+def email_address(form, field):
+    if not is_email_address(field.data or ""):
+        raise ValidationError(_l("This does not look like an e-mail address, e.g. name@mail.ru."))
 
 
 def new_password_fields():
@@ -197,9 +211,7 @@ class HoaSettingsForm(FlaskForm):
     window_end_day = day_of_month_field(_l("Readings window closes on day"))
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
-        SelectChoice("none", _l("Account number only")),
-        SelectChoice("code", _l("Registration code from the receipt")),
-        SelectChoice("email", _l("E-mail loaded by the accountant"))])
+        SelectChoice(check, REGISTRATION_CHECK_LABELS[check]) for check in REGISTRATION_CHECKS])
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):
@@ -216,7 +228,6 @@ READING_TEXT = re.compile(r"(\d+)(?:[.,](\d+))?")
 def parse_reading(text):
     """'123,45' or '123.45' -> Decimal('123.45'); '' -> None; anything else raises ValueError
     carrying the message for the resident."""
-    from decimal import Decimal
     text = re.sub(r"[\s\u00a0]", "", text or "")
     if not text:
         return None
@@ -299,7 +310,6 @@ class OfficeReadingForm(ReadingsForm):
         DataRequired(_l("Enter the month, e.g. 2026-03."))])
 
     def validate_period(self, field):
-        from models import parse_period
         if parse_period((field.data or "").strip()) is None:
             raise ValidationError(_l("Enter the month as year-month, e.g. 2026-03."))
 

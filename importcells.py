@@ -5,8 +5,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
+from emails import is_email_address
 from forms import normalize_account
-from models import METER_KINDS
+from models import METER_KIND_TABLE
 
 CENT = Decimal("0.01")
 
@@ -163,7 +164,7 @@ def text_of(limit):
 
 def email(value):
     text = text_of(254)(value)
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+    if not is_email_address(text):
         raise Bad(_("«%(value)s» is not an e-mail address.", value=shown(value)))
     return text
 
@@ -174,18 +175,9 @@ def header_key(text):
     return " ".join(re.sub(r"[^0-9a-zа-я]+", " ", text).split())
 
 
-KIND_WORDS = {
-    "cold_water": "хвс|холодная вода|холодное водоснабжение|хол вода|cold water",
-    "hot_water": "гвс|горячая вода|горячее водоснабжение|гор вода|hot water",
-    "electricity": "электроэнергия|электричество|электро|ээ|электрическая энергия|electricity",
-    "gas": "газ|gas",
-    "heat": "тепло|теплоэнергия|тепловая энергия|отопление|heat",
-}
-METER_WORDS = {"cold_water": "ХВС", "hot_water": "ГВС", "electricity": "электроэнергия",
-               "gas": "газ", "heat": "тепло"}
-KINDS_BY_WORD = {header_key(word): kind for kind, words in KIND_WORDS.items()
-                 for word in words.split("|")}
-KINDS_BY_WORD.update({header_key(kind): kind for kind in METER_KINDS})
+METER_WORDS = {kind: row.file_word for kind, row in METER_KIND_TABLE.items()}
+KINDS_BY_WORD = {header_key(word): kind for kind, row in METER_KIND_TABLE.items()
+                 for word in [kind, row.file_word, *row.other_words.split("|")]}
 
 
 def meter_kind(value):

@@ -13,8 +13,9 @@ import secrets
 import shutil
 import tempfile
 import time
+from contextlib import nullcontext
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from formats import format_money
 from importbatch import Batch
@@ -116,7 +117,4 @@ def forget_old(folder):
 
 def request_context():
     """Messages are translated per request; commands run inside a stand-in request."""
-    from contextlib import nullcontext
-
-    from flask import has_request_context
     return nullcontext() if has_request_context() else current_app.test_request_context()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from flask_mail import Message
+from flask_mail import Message, sanitize_address, sanitize_addresses
 
 from models import OutgoingMail
 from tokens import make_token
@@ -66,7 +66,9 @@ def deliver(message):
             host.starttls()
         if config.get("MAIL_USERNAME"):
             host.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        host.sendmail(message.sender, message.send_to, message.as_bytes())
+        # as Flask-Mail's own send does: a Cyrillic domain goes into the envelope as punycode
+        host.sendmail(sanitize_address(message.sender), list(sanitize_addresses(message.send_to)),
+                      message.as_bytes())
 
 
 def keep(message, error):

@@ -9,7 +9,7 @@ from flask_login import current_user
 import charts
 from reminders import remind_command
 from auth import client_ip, resident_required
-from formats import format_period
+from formats import format_day, format_period
 from forms import ReadingsForm, reading_field_name, zone_label
 from models import ACCOUNT_METERS, LATEST_SUBMISSION, Meter, Reading, month_start
 from readings import (
@@ -133,15 +133,11 @@ def window_text(hoa, day):
     is_open, days_left, opens_on = hoa.window_state(day)
     if is_open:
         end = hoa.window_bounds(day)[1]
-        return _("Readings for %(month)s are accepted until %(day)s.", month=period_name(day),
-                 day=end.strftime("%d.%m.%Y")) + " " + ngettext(
+        return _("Readings for %(month)s are accepted until %(day)s.", month=format_period(month_start(day)),
+                 day=format_day(end)) + " " + ngettext(
             "%(num)s day left.", "%(num)s days left.", days_left)
     return _("Readings are not accepted now: the window opens on %(day)s.",
-             day=opens_on.strftime("%d.%m.%Y"))
-
-
-def period_name(day):
-    return format_period(month_start(day))
+             day=format_day(opens_on))
 
 
 @bp.route("/<int:meter_id>")
@@ -151,7 +147,7 @@ def meter_history(meter_id):
     rows = history(meter)
     return render_template("meters/history.html", meter=meter, kind=kind_label(meter),
                            unit=unit_of(meter), rows=list(reversed(rows)),
-                           submissions=list(meter.readings.order_by(Reading.id.desc()).limit(50)),
+                           submissions=list(Reading.latest_submissions(meter, 50)),
                            chart=charts.consumption_chart(rows, unit_of(meter)),
                            zone_label=zone_label, source_labels=SOURCE_LABELS,
                            status_labels=STATUS_LABELS)

@@ -12,7 +12,7 @@ from flask import Blueprint
 from peewee import SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import OutgoingMail, ReminderSent, Setting, db
+from models import MODELS, OutgoingMail, ReminderSent, Setting, db
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -49,6 +49,16 @@ def stamp_latest():
     """For create_tables(): a database made from today's models has today's schema."""
     if Setting.get_or_none(Setting.key == KEY) is None:
         set_version(LATEST)
+
+
+def create_tables():
+    """Make the tables of a fresh database at the latest version; upgrade an older one."""
+    with db.atomic():
+        fresh = not db.get_tables()
+        db.create_tables(MODELS, safe=True)
+        if fresh:
+            stamp_latest()
+    upgrade()  # an older database given to init-db is upgraded, not half-created
 
 
 def _lock():

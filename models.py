@@ -1,12 +1,16 @@
 """Domkom's data: HOAs, accounts, residents, money, meters and the office's records."""
+import re
 import secrets
 import weakref
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
 
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
-    ForeignKeyField, IntegerField, Model, TextField, fn,
+    ForeignKeyField, IntegerField, Model, TextField,
 )
 from playhouse.pool import PooledSqliteDatabase
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -32,6 +36,7 @@ def open_database(url):
     handshake and a login.
     """
     if "://" in url:
+        # lazily: it loads every backend's driver (~10 ms), and SQLite needs none of them
         from playhouse.db_url import connect
         scheme, rest = url.split("://", 1)
         if scheme in ("postgres", "postgresql"):
@@ -56,6 +61,11 @@ def close_all_connections():
 
 def now():
     return datetime.now().replace(microsecond=0)
+
+
+def choices(values):
+    """Peewee's choices for a field holding one of `values`; where the data enters checks it."""
+    return [(value, value) for value in values]
 
 
 def money(value=0):
@@ -155,7 +165,7 @@ class Hoa(BaseModel):
     window_start_day = IntegerField(default=15)
     window_end_day = IntegerField(default=25)
     pay_by_day = IntegerField(default=10)
-    registration_check = CharField(default="none")
+    registration_check = CharField(default="none", choices=choices(REGISTRATION_CHECKS))
     created_at = DateTimeField(default=now)
 
     @property
@@ -409,7 +419,27 @@ class Payment(BaseModel):
 
 # --- meters and readings ---------------------------------------------------------------------
 
-METER_KINDS = ("cold_water", "hot_water", "electricity", "gas", "heat")
+class MeterKind(NamedTuple):
+    label: str  # the pages' name, translated
+    unit: str  # for a meter without a unit of its own
+    receipt_name: str  # on the receipt, a Russian legal form
+    file_word: str  # how billing programs write it, and the import's messages
+    other_words: str  # further spellings the import understands, "|" between them
+
+
+# Every kind of meter, described once for the pages, the receipt and the import.
+METER_KIND_TABLE = {
+    "cold_water": MeterKind(_l("Cold water"), "м³", "Холодная вода", "ХВС",
+                            "холодная вода|холодное водоснабжение|хол вода|cold water"),
+    "hot_water": MeterKind(_l("Hot water"), "м³", "Горячая вода", "ГВС",
+                           "горячая вода|горячее водоснабжение|гор вода|hot water"),
+    "electricity": MeterKind(_l("Electricity"), "кВт·ч", "Электроэнергия", "электроэнергия",
+                             "электричество|электро|ээ|электрическая энергия|electricity"),
+    "gas": MeterKind(_l("Gas"), "м³", "Газ", "газ", "gas"),
+    "heat": MeterKind(_l("Heat"), "Гкал", "Тепловая энергия", "тепло",
+                      "теплоэнергия|тепловая энергия|отопление|heat"),
+}
+METER_KINDS = tuple(METER_KIND_TABLE)
 
 
 class Meter(BaseModel):
@@ -478,8 +508,8 @@ class Reading(BaseModel):
     t2 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
     t3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
     submitted_at = DateTimeField(default=now)
-    source = CharField(default="resident")
-    status = CharField(default="accepted")
+    source = CharField(default="resident", choices=choices(READING_SOURCES))
+    status = CharField(default="accepted", choices=choices(READING_STATUSES))
     reason = CharField(default="")
     resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
     accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
@@ -517,45 +547,58 @@ class Reading(BaseModel):
     @classmethod
     def counting_for_period(cls, meters, period):
         """{meter_id: the reading that counts for `period`} for many meters in one query."""
-        latest = {}
-        query = (cls.select().where(cls.meter << [m.id for m in meters], cls.period == period,
-                                    cls.status != "declined").order_by(cls.id))
-        for reading in query:
-            latest[reading.meter_id] = reading
-        return latest
+        query = counting_readings().where(cls.meter << [m.id for m in meters],
+                                          cls.period == period)
+        return {reading.meter_id: reading for reading in query}
 
     @classmethod
-    def submissions(cls, meter, period):
-        return (cls.select().where(cls.meter == meter, cls.period == period)
-                .order_by(cls.id.desc()))
+    def latest_counting(cls, meters, until):
+        """{meter_id: the reading that counts for its latest month up to `until`}, one query."""
+        query = (counting_readings().where(cls.meter << [m.id for m in meters],
+                                           cls.period <= until).order_by(cls.period))
+        return {reading.meter_id: reading for reading in query}
+
+    @classmethod
+    def latest_submissions(cls, meter, limit):
+        """A meter's submissions, declined ones too, the latest first."""
+        return cls.select().where(cls.meter == meter).order_by(*LATEST_FIRST).limit(limit)
+
+
+# "The reading that counts" for a meter and month, the one rule every page, the statement, the
+# receipt, the export and the reminders go by: the month's latest submission by the time it was
+# sent (the id breaks a tie), declined ones left out. Ids need not follow the time: readings
+# loaded with the time they were taken, a clock set back.
+LATEST_FIRST = (Reading.submitted_at.desc(), Reading.id.desc())
+Rival = Reading.alias()
+
+
+def counting_readings():
+    """The counting reading of every meter and month: each month's latest submission."""
+    latest = (Rival.select(Rival.id)
+              .where(Rival.meter == Reading.meter, Rival.period == Reading.period,
+                     Rival.status != "declined")
+              .order_by(Rival.submitted_at.desc(), Rival.id.desc()).limit(1))
+    return Reading.select().where(Reading.status != "declined", Reading.id == latest)
 
 
 ACCOUNT_METERS = Prepared(lambda account_id: Meter.of_account(account_id, include_archived=True))
 LAST_READING = Prepared(lambda meter_id, before: (
     Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
                            Reading.period < before)
-    .order_by(Reading.period.desc(), Reading.id.desc()).limit(1)))
-
-
-def counting_of(meter_id, before):
-    """The counting reading of each month before `before`: its latest submission not declined."""
-    return Reading.select().where(Reading.id.in_(
-        Reading.select(fn.MAX(Reading.id))
-        .where(Reading.meter == meter_id, Reading.status != "declined", Reading.period < before)
-        .group_by(Reading.period)))
-
-
+    .order_by(Reading.period.desc(), *LATEST_FIRST).limit(1)))
 COUNTING = Prepared(lambda meter_id, before: (
-    counting_of(meter_id, before).order_by(Reading.period)))
+    counting_readings().where(Reading.meter == meter_id, Reading.period < before)
+    .order_by(Reading.period)))
 RECENT_COUNTING = Prepared(lambda meter_id, before, months: (
-    counting_of(meter_id, before).order_by(Reading.period.desc()).limit(months)))
+    counting_readings().where(Reading.meter == meter_id, Reading.period < before)
+    .order_by(Reading.period.desc()).limit(months)))
 METER_COUNTING = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period,
                            Reading.status != "declined")
-    .order_by(Reading.id.desc()).limit(1)))
+    .order_by(*LATEST_FIRST).limit(1)))
 LATEST_SUBMISSION = Prepared(lambda meter_id, period: (
     Reading.select().where(Reading.meter == meter_id, Reading.period == period)
-    .order_by(Reading.id.desc()).limit(1)))
+    .order_by(*LATEST_FIRST).limit(1)))
 
 
 REMINDER_KINDS = ("window_open", "window_closing", "verification")
@@ -564,7 +607,7 @@ REMINDER_KINDS = ("window_open", "window_closing", "verification")
 class ReminderSent(BaseModel):
     """A reminder mailed to a resident; the unique index keeps it from going out twice."""
     resident = ForeignKeyField(Resident, backref="reminders", on_delete="CASCADE")
-    kind = CharField()
+    kind = CharField(choices=choices(REMINDER_KINDS))
     period = DateField()  # the readings month, or the verification due date
     sent_at = DateTimeField(default=now)
 
@@ -629,16 +672,6 @@ MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, Mon
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
 
 
-def create_tables():
-    import migrate
-    with db.atomic():
-        fresh = not db.get_tables()
-        db.create_tables(MODELS, safe=True)
-        if fresh:
-            migrate.stamp_latest()
-    migrate.upgrade()  # an older database given to init-db is upgraded, not half-created
-
-
 # --- small date helpers shared by every area -------------------------------------------------
 
 def month_start(day):
@@ -655,13 +688,14 @@ def add_months(period, months):
     return date(index // 12, index % 12 + 1, 1)
 
 
+PERIOD_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
 def parse_period(text):
-    """'2026-03' -> date(2026, 3, 1); None when it is not a month."""
+    """'2026-03' -> date(2026, 3, 1); None when it is not a month written so."""
+    found = PERIOD_TEXT.fullmatch(text) if isinstance(text, str) else None
     try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
-            return None
-        return date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
+        return date(int(found[1]), int(found[2]), 1) if found else None
+    except ValueError:
         return None
 

@@ -139,7 +139,7 @@ def imports(hoa_id):
     if batch.ok:
         session["import"] = {"token": importer.stash(files), "hoa": hoa.id}
     return render_template("office/import_preview.html", hoa=hoa, batch=batch,
-                           meter_words=importer.METER_WORDS,
+                           meter_words=importer.METER_WORDS, max_problems=importer.MAX_PROBLEMS,
                            summary=batch.summary() if batch.ok else None), 200 if batch.ok else 422
 
 
@@ -156,7 +156,8 @@ def confirm_import(hoa_id):
     batch = importer.check(hoa, files)
     importer.discard(pending["token"])
     if not batch.ok:  # the data changed since the preview, e.g. another load
-        return render_template("office/import_preview.html", hoa=hoa, batch=batch), 422
+        return render_template("office/import_preview.html", hoa=hoa, batch=batch,
+                               max_problems=importer.MAX_PROBLEMS), 422
     totals = batch.save(current_user.id, client_ip())
     flash(_("The data is saved: %(files)s.", files=", ".join(totals["files"])), "success")
     return redirect(url_for("office.imports", hoa_id=hoa.id))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from auth import client_ip
+from formats import format_number
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
 from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
 from office import accountant_required, get_hoa_or_404
@@ -88,7 +89,7 @@ def export_csv(rows):
     for head, values, tail in rows:
         submitted, *rest = tail
         writer.writerow([safe_cell(v) for v in head]
-                        + ["" if v is None else f"{v:.3f}".replace(".", ",") for v in values]
+                        + ["" if v is None else format_number(v, trim=False) for v in values]
                         + [submitted.strftime("%Y-%m-%d %H:%M")] + [safe_cell(v) for v in rest])
     return io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
 

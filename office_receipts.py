@@ -8,7 +8,7 @@ import forked
 import receipts
 from models import parse_period
 from office import accountant_required, get_hoa_or_404
-from statements import PERIOD, accounts_with_data, house_periods, house_receipts, period_from_url
+from statements import accounts_with_data, house_periods, house_receipts, period_from_url
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office")
 
@@ -28,7 +28,7 @@ def index(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
     periods = house_periods(hoa)
     text = request.args.get("period", "")
-    selected = parse_period(text) if PERIOD.fullmatch(text) else None
+    selected = parse_period(text)
     if text and selected not in periods:
         selected, status, bad_period = None, 400, text
     else:

@@ -7,15 +7,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import Meter, Reading, add_months, db, month_start, now
+from formats import format_day, format_number
+from models import (
+    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
+)
 
-KIND_LABELS = {
-    "cold_water": _l("Cold water"),
-    "hot_water": _l("Hot water"),
-    "electricity": _l("Electricity"),
-    "gas": _l("Gas"),
-    "heat": _l("Heat"),
-}
 SOURCE_LABELS = {
     "resident": _l("by the resident"),
     "accountant": _l("by the accountant"),
@@ -26,8 +22,6 @@ STATUS_LABELS = {
     "flagged": _l("reading flagged for the accountant"),
     "declined": _l("reading declined"),
 }
-DEFAULT_UNITS = {"cold_water": "м³", "hot_water": "м³", "electricity": "кВт·ч", "gas": "м³",
-                 "heat": "Гкал"}
 # A month's consumption above LARGE_FACTOR × the recent monthly average asks for a confirmation;
 # the floor keeps a small average (a flat that stood empty) from flagging an ordinary month.
 LARGE_FACTOR = 3
@@ -56,11 +50,13 @@ def reason_text(reason):
 
 
 def kind_label(meter):
-    return KIND_LABELS.get(meter.kind, meter.kind)
+    kind = METER_KIND_TABLE.get(meter.kind)
+    return kind.label if kind else meter.kind
 
 
 def unit_of(meter):
-    return meter.unit or DEFAULT_UNITS.get(meter.kind, "")
+    kind = METER_KIND_TABLE.get(meter.kind)
+    return meter.unit or (kind.unit if kind else "")
 
 
 def months_between(earlier, later):
@@ -144,7 +140,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
         check.errors[0] = _(
             "The verification of this meter expired on %(day)s, so its readings cannot be "
             "accepted. Have it verified or replaced and tell the accountant: %(contact)s.",
-            day=meter.verified_until.strftime("%d.%m.%Y"), contact=contact_of(meter.account.hoa))
+            day=format_day(meter.verified_until), contact=contact_of(meter.account.hoa))
         return check
     missing = [z for z, v in zip(meter.zone_numbers, values) if v is None]
     if missing:
@@ -170,7 +166,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
             check.errors[zone] = _(
                 "The reading is below the previous one (%(previous)s, %(when)s). If the meter "
                 "was replaced or went past its maximum, tick the box below.",
-                previous=format_value(before), when=when)
+                previous=format_number(before), when=when)
     if check.errors or by_accountant or confirmed:
         if confirmed and not check.errors:
             check.reason = LARGE_REASON if large_zones(meter, values, previous_values,
@@ -180,7 +176,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
         check.confirm[zone] = _(
             "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
             "Check the number; if it is right, tick the box and save again.",
-            volume=format_value(values[zone - 1] - previous_values[zone - 1]),
+            volume=format_number(values[zone - 1] - previous_values[zone - 1]),
             unit=unit_of(meter))
     return check
 
@@ -205,13 +201,11 @@ def large_zones(meter, values, previous_values, previous, period):
     return found
 
 
-def format_value(value):
-    text = f"{Decimal(value):.3f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
 def save_checks(checks, period, source="resident", resident=None, accountant=None, ip=""):
     """Write the readings of checks that passed, all or none; returns how many were written."""
+    if source not in READING_SOURCES or any(c.status not in READING_STATUSES for c in checks):
+        raise ValueError(f"a reading's source or status outside {READING_SOURCES}, "
+                         f"{READING_STATUSES}")
     submitted_at = now()
     rows = [{"meter": check.meter, "period": period, "source": source, "status": check.status,
              "reason": check.reason, "resident": resident, "accountant": accountant, "ip": ip,

@@ -4,10 +4,9 @@ import logging
 from functools import partial
 from itertools import groupby
 
-from babel.dates import format_date
 from fpdf import FPDF
 
-from formats import format_number
+from formats import format_day, format_number
 from receipts import (FONT, FONT_DIR, METER_KINDS_RU, ZONE_NAMES, BatchQr, balance_text, full_address,
                       money, pay_by_date, period_name, qr_code, qr_payload, tariff_text)
 
@@ -59,7 +58,7 @@ class ReceiptPdf(FPDF):
             ("БИК", hoa.bic or "—"),
             ("Р/с", hoa.settlement_account or "—"),
             ("К/с", hoa.corr_account or "—"),
-            ("Оплатить до", format_date(pay_by_date(hoa, period), "dd.MM.yyyy", locale="ru")),
+            ("Оплатить до", format_day(pay_by_date(hoa, period))),
         ], left)
         below_text = self.get_y()
         if qr is not None:
@@ -194,7 +193,7 @@ class ReceiptPdf(FPDF):
                 shown += " (начальные)"
             row((f"{METER_KINDS_RU.get(meter.kind, meter.kind)}, {meter.unit}".strip(", "),
                  meter.serial or "—", meter.place or "—", shown,
-                 format_date(meter.verified_until, "dd.MM.yyyy", locale="ru")
+                 format_day(meter.verified_until)
                  if meter.verified_until else "—"))
 
     def draw_qr(self, qr, x, y, side):

@@ -4,10 +4,9 @@ from functools import lru_cache
 from io import BytesIO
 
 import fontpkg_pt_sans
-from babel.dates import format_date
 
-from formats import format_money, format_number
-from models import add_months, last_day_of_month
+from formats import balance_side, format_money, format_number, format_period
+from models import METER_KIND_TABLE, add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"
@@ -15,8 +14,7 @@ FONT = "PTSans"
 REQUISITES = ("recipient", "bank_name", "bic", "settlement_account", "corr_account", "inn")
 # Maximum lengths of ГОСТ Р 56042-2014's fields (banks reject longer values).
 QR_LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210}
-METER_KINDS_RU = {"cold_water": "Холодная вода", "hot_water": "Горячая вода",
-                  "electricity": "Электроэнергия", "gas": "Газ", "heat": "Тепловая энергия"}
+METER_KINDS_RU = {kind: row.receipt_name for kind, row in METER_KIND_TABLE.items()}
 ZONE_NAMES = {1: ("",), 2: ("день", "ночь"), 3: ("пик", "полупик", "ночь")}
 
 
@@ -27,7 +25,7 @@ def missing_requisites(hoa):
 
 def period_name(period):
     """date(2026, 3, 1) -> 'март 2026'."""
-    return format_date(period, "LLLL yyyy", locale="ru")
+    return format_period(period, locale="ru")
 
 
 def full_address(account):
@@ -115,12 +113,12 @@ def tariff_text(value):
     return f"{whole},{frac.ljust(2, '0')}"
 
 
+BALANCE_WORDS = {"debt": "долг", "advance": "аванс"}
+
+
 def balance_text(value):
-    if value > 0:
-        return f"долг {money(value)}"
-    if value < 0:
-        return f"аванс {money(-value)}"
-    return money(0)
+    side, amount = balance_side(value)
+    return f"{BALANCE_WORDS[side]} {money(amount)}" if side else money(amount)
 
 
 def pay_by_date(hoa, period):
@@ -139,10 +137,3 @@ def render_batch(items, progress=None):
     """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
     import receipt_pdf
     return receipt_pdf.render_batch(items, progress)
-
-
-def __getattr__(name):
-    if name == "ReceiptPdf":
-        from receipt_pdf import ReceiptPdf
-        return ReceiptPdf
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from mail import external_url, send_email
-from models import Account, Hoa, Meter, Reading, ReminderSent, Resident, db, month_start
+from models import (
+    REMINDER_KINDS, Account, Hoa, Meter, Reading, ReminderSent, Resident, db, month_start,
+)
 from readings import kind_label, today
 
 VERIFICATION_NOTICE_DAYS = 30
@@ -85,14 +87,14 @@ def remind(resident, kind, period, **context):
     if ReminderSent.select().where(ReminderSent.resident == resident, ReminderSent.kind == kind,
                                    ReminderSent.period == period).exists():
         return 0
+    if kind not in REMINDER_KINDS:
+        raise ValueError(f"unknown reminder kind {kind!r}")
     template = "reminder_verification" if kind == "verification" else "reminder_window"
     try:
-        with db.atomic() as txn:
+        with db.atomic():
             ReminderSent.create(resident=resident, kind=kind, period=period)
-            if not send_email(resident.email, SUBJECTS[kind](), template, resident=resident,
-                              kind=kind, link=external_url("meters.index"), **context):
-                txn.rollback()
-                return 0
+            send_email(resident.email, SUBJECTS[kind](), template, resident=resident,
+                       kind=kind, link=external_url("meters.index"), **context)
     except IntegrityError:  # another run sent it a moment ago
         return 0
     return 1

@@ -27,11 +27,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def init_app(app):
     app.config.setdefault("OFFICE_IDLE_MINUTES", 30)
-    # behind nginx: how many proxies set X-Forwarded-For/-Proto (the throttle needs real addresses)
-    app.config.setdefault("PROXY_COUNT", 0)
-    if int(app.config["PROXY_COUNT"]):
-        count = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    count = proxy_count(app.config)
+    if count:  # the throttle and the security log need the visitor's real address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.before_request(end_idle_office_session)
     app.after_request(add_security_headers)
@@ -46,6 +44,11 @@ def trusted_hosts(config):
     host = urlsplit(config["BASE_URL"]).hostname or ""
     names = [host, *(LOOPBACK_HOSTS if host in LOOPBACK_HOSTS else ()), *extra]
     return list(dict.fromkeys(name for name in names if name))
+
+
+def proxy_count(config):
+    """PROXY_COUNT, the proxies in front; PROXY_FIX=1, the older switch, still means one."""
+    return int(config.get("PROXY_COUNT") or (1 if config.get("PROXY_FIX") else 0))
 
 
 def add_security_headers(response):

@@ -21,7 +21,6 @@ from models import (
 bp = Blueprint("statements", __name__, cli_group=None)
 
 ZERO = Decimal("0.00")
-PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
 YEAR = re.compile(r"[0-9]{4}")
 RECENT_MONTHS = 12  # the statements page without ?year=
 
@@ -171,18 +170,13 @@ class Statement:
 
 
 def meter_readings(account, period):
-    """(meter, values per zone, submitted_at or None) for the account's meters: the latest
-    reading up to `period` by submission time, else the meter's initial values."""
+    """(meter, values per zone, submitted_at or None) for the account's meters: the reading
+    that counts for their latest month up to `period`, else the meter's initial values."""
     meters = list(Meter.select().where(Meter.account == account, Meter.archived == False)  # noqa: E712
                   .order_by(Meter.kind, Meter.id))
     if not meters:
         return []
-    latest = {}
-    for reading in (Reading.select()
-                    .where(Reading.meter.in_(meters), Reading.period <= period,
-                           Reading.status != "declined")
-                    .order_by(Reading.period, Reading.submitted_at, Reading.id)):
-        latest[reading.meter_id] = reading
+    latest = Reading.latest_counting(meters, period)
     rows = []
     for meter in meters:
         reading = latest.get(meter.id)
@@ -196,7 +190,7 @@ def meter_readings(account, period):
 
 def period_from_url(text):
     """The month of a URL part like '2026-03'; 404 when it is not a month."""
-    period = parse_period(text) if PERIOD.fullmatch(text or "") else None
+    period = parse_period(text)
     if period is None:
         abort(404)
     return period
@@ -336,7 +330,7 @@ def receipts_command(hoa_id, period, output):
     hoa = Hoa.get_or_none(Hoa.id == hoa_id)
     if hoa is None:
         raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
-    month_date = parse_period(period) if PERIOD.fullmatch(period) else None
+    month_date = parse_period(period)
     if month_date is None:
         raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
     accounts = accounts_with_data(hoa, month_date)

@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from models import Account, Charge, Hoa, create_tables, db  # noqa: E402
+from migrate import create_tables  # noqa: E402
+from models import Account, Charge, Hoa, db  # noqa: E402
 
 SERVICES = ["Содержание жилья", "Холодное водоснабжение", "Горячее водоснабжение",
             "Водоотведение", "Электроэнергия", "Отопление", "Обращение с ТКО",

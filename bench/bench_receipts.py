@@ -18,9 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import receipt_pdf  # noqa: E402
+import receipts  # noqa: E402
+import statements  # noqa: E402
 from app import create_app  # noqa: E402
+from migrate import create_tables  # noqa: E402
 from models import (Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading,  # noqa: E402
-                    add_months, create_tables, db)
+                    add_months, db)
 
 PERIOD = date(2026, 10, 1)
 MONTHS = 12
@@ -85,8 +89,6 @@ def main():
         create_tables()
         seconds, hoa = timed(generate, options.accounts)
         print(f"data: {options.accounts} accounts × {MONTHS} months generated in {seconds:.1f} s")
-        import receipts
-        import statements
         account = Account.select().where(Account.hoa == hoa).first()
 
         def one_receipt(number):
@@ -101,7 +103,7 @@ def main():
         print(f"single receipt: {single * 1000:.1f} ms (median of 15)")
 
         # the parts a single receipt pays once and a batch must not pay per page
-        fonts = statistics.median(timed(receipts.ReceiptPdf)[0] for _ in range(5))
+        fonts = statistics.median(timed(receipt_pdf.ReceiptPdf)[0] for _ in range(5))
         payload = receipts.qr_payload(statements.Statement.for_month(account, PERIOD))
         search = statistics.median(timed(receipts.make_qr, payload)[0] for _ in range(10))
         fixed = statistics.median(timed(receipts.make_qr, payload, 0)[0] for _ in range(10))

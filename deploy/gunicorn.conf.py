@@ -31,7 +31,7 @@ preload_app = True
 # Heartbeat files in RAM rather than on the (possibly slow) disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-# Only nginx on this machine may set X-Forwarded-*; see DOMKOM_PROXY_FIX for the app's side.
+# Only nginx on this machine may set X-Forwarded-*; see DOMKOM_PROXY_COUNT for the app's side.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "-" goes to the journal

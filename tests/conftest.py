@@ -13,7 +13,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from models import create_tables, db
+from migrate import create_tables
+from models import db
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https?://[^\s<>\"]+")

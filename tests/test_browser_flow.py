@@ -6,7 +6,7 @@ from pathlib import Path
 
 from factories import browser_log_in
 
-from models import create_tables
+from migrate import create_tables
 
 
 def latest_mail(folder, count):

@@ -22,6 +22,10 @@ def test_behind_the_proxy_the_visitors_address_is_recorded(tmp_path):
     assert failed_login_ip(app) == "203.0.113.7"
 
 
+def test_the_proxy_count_is_the_switch_and_the_older_proxy_fix_still_works(tmp_path):
+    assert failed_login_ip(make_app(tmp_path, PROXY_COUNT=1)) == "203.0.113.7"
+
+
 def test_without_the_proxy_option_forwarded_headers_are_ignored(app):
     assert failed_login_ip(app) == "127.0.0.1"
 
@@ -52,3 +56,13 @@ def test_the_factory_leaves_no_connection_for_forked_workers(tmp_path):
     create_app({"DATABASE": fresh_database(tmp_path), "SECRET_KEY": "x", "TESTING": True})
     assert db.is_closed()
     assert not db.obj._connections and not db.obj._in_use  # the pool holds nothing either
+
+
+def test_the_too_large_page_names_the_limits_in_force(tmp_path):
+    app = make_app(tmp_path, MAX_CONTENT_LENGTH=3 * 1024 * 1024, IMPORT_MAX_BYTES=1024 * 1024)
+    client = app.test_client()
+    client.post("/lang/ru")
+    r = client.post("/login", data=b"x" * (4 * 1024 * 1024),
+                    content_type="application/octet-stream")
+    assert r.status_code == 413
+    assert "3 МБ за одну загрузку, 1 МБ на файл" in r.get_data(as_text=True)
