@@ -191,9 +191,16 @@ class HoaSettingsForm(FlaskForm):
     window_end_day = day_of_month_field(_l("Readings window closes on day"))
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
-        SelectChoice("none", _l("Account number only")),
+        SelectChoice("auto", _l("The e-mail loaded by the accountant, otherwise the code "
+                                "from the receipt (recommended)")),
         SelectChoice("code", _l("Registration code from the receipt")),
-        SelectChoice("email", _l("E-mail loaded by the accountant"))])
+        SelectChoice("email", _l("E-mail loaded by the accountant")),
+        SelectChoice("none", _l("Account number only: not safe"))],
+        description=_l("What a resident must give besides the account number to register. "
+                       "Account numbers are printed on paper and are often consecutive: with "
+                       "\"account number only\", anyone who knows or guesses a number can "
+                       "register it with their own e-mail and see the owner's name, address, "
+                       "debt and readings."))
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):

@@ -155,7 +155,9 @@ class Hoa(BaseModel):
     window_start_day = IntegerField(default=15)
     window_end_day = IntegerField(default=25)
     pay_by_day = IntegerField(default=10)
-    registration_check = CharField(default="none")
+    # what registering asks for besides the number (registration.py); "auto": the e-mail on
+    # file when the accountant loaded one, otherwise the code printed on the receipt
+    registration_check = CharField(default="auto")
     created_at = DateTimeField(default=now)
 
     @property
