@@ -11,13 +11,14 @@ from flask_login import current_user, login_user, logout_user
 from peewee import IntegrityError
 
 import mail
+import registration
 from forms import (
     ConfirmLinkForm, ForgotForm, LoginForm, OperatorRequestForm, RegisterForm,
     ResendActivationForm,
 )
 from models import Account, AuditEvent, Hoa, Resident, db, hash_password, now
 from security import end_session
-from throttle import login_limits, mail_limits, register_limits
+from throttle import login_limits, mail_limits, operator_limits, register_limits
 from tokens import read_token, token_matches
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +56,8 @@ def safe_next(target, default):
 
 
 def activation_expired(resident):
-    age = (now() - resident.activation_sent_at).total_seconds()
+    """Counted from the registration itself, so that resending the letter never extends it."""
+    age = (now() - resident.created_at).total_seconds()
     return age > current_app.config["ACTIVATION_MAX_AGE"]
 
 
@@ -79,16 +81,18 @@ def register():
         return outcome("not_loaded", number=number, hoa=hoa)
 
     hoa = account.hoa
-    if not registration_check_passes(hoa, account, form):
+    needed = registration.proof_needed(hoa, account)
+    if not registration.proof_given(needed, account, form.code.data, form.email.data):
         AuditEvent.record("register_check_failed", client_ip(), hoa=hoa, account_number=number)
-        return outcome("check_failed", number=number, hoa=hoa), 403
+        return outcome("check_failed", number=number, hoa=hoa, needed=needed,
+                       has_code=bool(account.registration_code)), 403
 
     resident = Resident.get_or_none(Resident.account == account)
     if resident is not None and resident.is_active:
         return outcome("taken", number=number, form=OperatorRequestForm(account=number))
-    if resident is not None and not activation_expired(resident):
-        return outcome("pending", number=number, masked=mask_email(resident.email),
-                       form=ResendActivationForm(account=number))
+    if resident is not None and not activation_expired(resident) and \
+            not registration.owner_proven(account, form.code.data, form.email.data):
+        return pending_outcome(account, resident)
 
     password = generate_password()
     try:
@@ -98,16 +102,26 @@ def register():
         resident = Resident.get_or_none(Resident.account == account)
         if resident is None:  # and that one was rolled back in turn
             return outcome("mail_failed", number=number), 503
-        return outcome("pending", number=number, masked=mask_email(resident.email),
-                       form=ResendActivationForm(account=number))
+        return pending_outcome(account, resident)
+
+
+def pending_outcome(account, resident):
+    return outcome("pending", number=account.number, masked=mask_email(resident.email),
+                   form=ResendActivationForm(account=account.number),
+                   can_take_over=bool(account.registration_code or account.email_on_file))
 
 
 def save_registration(form, account, resident, password):
     number, hoa = account.number, account.hoa
-    was_stale = resident is not None
+    was_stale = resident is not None and activation_expired(resident)
+    taken_over = resident is not None and not was_stale
     with db.atomic():
-        if was_stale:
-            # a stale, never-activated registration gives way to the new one
+        if resident is not None:
+            # a stale registration, or one the owner has just proved is not theirs, gives way
+            # to the new one; its letter's link stops working with it
+            if taken_over:
+                AuditEvent.record("register_taken_over", client_ip(), hoa=hoa,
+                                  account_number=number, detail=resident.email)
             resident.delete_instance()
         resident = Resident.create(
             account=account, email=form.email.data.strip(), name=(form.name.data or "").strip(),
@@ -120,19 +134,7 @@ def save_registration(form, account, resident, password):
     # mail it cannot take is queued, so the registration stands and the resident is told.
     sent = mail.send_activation(resident, password)
     return outcome("registered", number=number, masked=mask_email(resident.email),
-                   was_stale=was_stale, delayed=sent == mail.QUEUED)
-
-
-def registration_check_passes(hoa, account, form):
-    """The HOA may ask for the code on the receipt or the e-mail the accountant loaded."""
-    if hoa.registration_check == "code":
-        given = (form.code.data or "").strip()
-        return bool(account.registration_code) and secrets.compare_digest(
-            given.encode(), account.registration_code.encode())
-    if hoa.registration_check == "email":
-        return bool(account.email_on_file) and \
-            form.email.data.strip().lower() == account.email_on_file.strip().lower()
-    return True
+                   was_stale=was_stale, taken_over=taken_over, delayed=sent == mail.QUEUED)
 
 
 def outcome(kind, **context):
@@ -148,6 +150,11 @@ def resend_activation():
     resident = Resident.by_number(form.account.data) if form.validate_on_submit() else None
     if resident is None or resident.is_active:
         flash(_("There is no registration awaiting activation for this account."), "warning")
+        return redirect(url_for("auth.register"))
+    if activation_expired(resident):
+        # a new letter would keep a stranger's registration alive for ever
+        flash(_("This registration was not activated in time. Please register again."),
+              "warning")
         return redirect(url_for("auth.register"))
     password = generate_password()
     resident.password_hash = hash_password(password)
@@ -168,6 +175,7 @@ def resend_activation():
 
 
 @bp.route("/register/operator", methods=["POST"])
+@operator_limits
 def operator_request():
     """Someone else holds the account: pass the resident's request on to the operator."""
     form = OperatorRequestForm()

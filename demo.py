@@ -4,7 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import importer
-from models import Accountant, AccountantHoa, Hoa, Notice, db
+from models import Account, Accountant, AccountantHoa, Hoa, Notice, db
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 SAMPLE_FILES = ("accounts.csv", "charges.csv", "payments.csv", "meters.csv")
@@ -23,7 +23,7 @@ def load(echo=print, files=SAMPLE_FILES):
             accountant_contact="бухгалтер Анна Викторовна", prefixes="10",
             recipient="ТСЖ «Рассвет»", bank_name="ПАО «Демобанк»", bic="043601999",
             settlement_account="40703810900000001234", corr_account="30101810200000000999",
-            window_start_day=1, window_end_day=31)
+            window_start_day=1, window_end_day=31, registration_check="code")
         Hoa.create(name="ЖСК «Полёт»", inn="6313456789", kpp="631301001",
                    address="г. Самара, пр. Космонавтов, д. 5", prefixes="20",
                    phone="+7 (846) 200-00-02", accountant_contact="бухгалтер Олег Петрович")
@@ -48,3 +48,6 @@ def load(echo=print, files=SAMPLE_FILES):
     echo(f"Accountant's office: /office/login as {DEMO_ACCOUNTANT} / {DEMO_ACCOUNTANT_PASSWORD}")
     echo("Demo data loaded: ТСЖ «Рассвет» (accounts 100001–100040, charges and payments "
          "10.2025–11.2026, meters), ЖСК «Полёт» (prefix 20, no accounts).")
+    echo(f"Registering asks for the code printed on the receipt: account 100001 has "
+         f"{rassvet.accounts.order_by(Account.number).first().registration_code}; "
+         f"all of them: flask --app app registration-codes --hoa {rassvet.id}")

@@ -50,9 +50,11 @@ def account_field():
 
 
 REGISTRATION_CHECK_LABELS = {
-    "none": _l("Account number only"),
+    "auto": _l("The e-mail loaded by the accountant, otherwise the code "
+               "from the receipt (recommended)"),
     "code": _l("Registration code from the receipt"),
     "email": _l("E-mail loaded by the accountant"),
+    "none": _l("Account number only: not safe"),
 }
 
 
@@ -211,7 +213,12 @@ class HoaSettingsForm(FlaskForm):
     window_end_day = day_of_month_field(_l("Readings window closes on day"))
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
-        SelectChoice(check, REGISTRATION_CHECK_LABELS[check]) for check in REGISTRATION_CHECKS])
+        SelectChoice(check, REGISTRATION_CHECK_LABELS[check]) for check in REGISTRATION_CHECKS],
+        description=_l("What a resident must give besides the account number to register. "
+                       "Account numbers are printed on paper and are often consecutive: with "
+                       "\"account number only\", anyone who knows or guesses a number can "
+                       "register it with their own e-mail and see the owner's name, address, "
+                       "debt and readings."))
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):

@@ -143,7 +143,7 @@ def marker_like(value, i):
 
 # --- HOAs and accounts -----------------------------------------------------------------------
 
-REGISTRATION_CHECKS = ("none", "code", "email")
+REGISTRATION_CHECKS = ("auto", "code", "email", "none")
 
 
 class Hoa(BaseModel):
@@ -165,7 +165,9 @@ class Hoa(BaseModel):
     window_start_day = IntegerField(default=15)
     window_end_day = IntegerField(default=25)
     pay_by_day = IntegerField(default=10)
-    registration_check = CharField(default="none", choices=choices(REGISTRATION_CHECKS))
+    # what registering asks for besides the number (registration.py); "auto": the e-mail on
+    # file when the accountant loaded one, otherwise the code printed on the receipt
+    registration_check = CharField(default="auto", choices=choices(REGISTRATION_CHECKS))
     created_at = DateTimeField(default=now)
 
     @property

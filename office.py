@@ -321,6 +321,18 @@ def create_hoa_command(name, prefixes, inn, address):
     click.echo(f"HOA {hoa.id} created: {hoa.name}, prefixes {hoa.prefixes}")
 
 
+@bp.cli.command("registration-codes")
+@click.option("--hoa", "hoa_id", type=int, required=True, help="HOA id.")
+def registration_codes_command(hoa_id):
+    """Print each account's number, apartment and registration code (as on the receipt)."""
+    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
+    if hoa is None:
+        raise click.ClickException(f"No HOA with id {hoa_id}.")
+    click.echo(f"{hoa.name}: registration check \"{hoa.registration_check}\"")
+    for account in hoa.accounts.order_by(Account.number):
+        click.echo(f"{account.number}\t{account.apartment}\t{account.registration_code or '-'}")
+
+
 @bp.cli.command("create-accountant")
 @click.option("--email", required=True)
 @click.option("--name", default="")

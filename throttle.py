@@ -1,9 +1,16 @@
-"""Throttling of the doors strangers knock on: login, registration, mail re-sends, office login.
+"""Throttling of the doors strangers knock on: login, registration, mail re-sends, the operator
+request, office login.
 
-Each door has two limits, one per client address and one per account number (or office
-e-mail), so that neither many numbers from one address nor one number from many addresses
-can be tried quickly. The counts live in RATELIMIT_STORAGE_URI: in-process memory by default,
-a redis:// URL when several workers or hosts serve the site.
+A stranger's failures must never lock the owner out, yet one account must not be guessable
+from many addresses. So each door counts three ways:
+- per address (every account tried from it), for the short window and the day;
+- per account number (or office e-mail) AND address: the short window a guesser hits, which
+  the owner at another address never shares;
+- per account number over the day, set generously: only an attack spread over many addresses
+  reaches it, and it bounds how many guesses one account can get per day.
+Login doors and registration codes count failures only (wrong passwords and codes); doors that
+send a letter count every request. The counts live in RATELIMIT_STORAGE_URI: in-process memory
+by default (each worker counts on its own, a restart forgets), a redis:// URL in production.
 """
 import math
 import time
@@ -13,22 +20,35 @@ from flask import current_app, request
 from extensions import limiter
 from forms import normalize_account
 
-# "N per period" limits (Flask-Limiter notation); override in data/config.py or DOMKOM_* env.
+# Flask-Limiter notation, several limits separated by ";"; override in data/config.py or
+# DOMKOM_* env.
 LIMITS = {
-    "RATELIMIT_LOGIN_PER_IP": "30 per 15 minutes",
-    "RATELIMIT_LOGIN_PER_ACCOUNT": "10 per 15 minutes",
-    "RATELIMIT_REGISTER_PER_IP": "20 per hour",
-    "RATELIMIT_REGISTER_PER_ACCOUNT": "5 per hour",
-    "RATELIMIT_MAIL_PER_IP": "10 per hour",
-    "RATELIMIT_MAIL_PER_ACCOUNT": "3 per hour",
-    "RATELIMIT_OFFICE_LOGIN_PER_IP": "30 per 15 minutes",
-    "RATELIMIT_OFFICE_LOGIN_PER_EMAIL": "10 per 15 minutes",
+    "RATELIMIT_LOGIN_PER_IP": "30 per 15 minutes;200 per day",
+    "RATELIMIT_LOGIN_PER_ACCOUNT_AND_IP": "10 per 15 minutes;30 per day",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "300 per day",
+    "RATELIMIT_REGISTER_PER_IP": "20 per hour;100 per day",
+    "RATELIMIT_REGISTER_PER_ACCOUNT_AND_IP": "5 per hour;20 per day",
+    "RATELIMIT_REGISTER_PER_ACCOUNT": "100 per day",
+    "RATELIMIT_MAIL_PER_IP": "10 per hour;50 per day",
+    "RATELIMIT_MAIL_PER_ACCOUNT_AND_IP": "3 per hour;6 per day",
+    "RATELIMIT_MAIL_PER_ACCOUNT": "20 per day",
+    "RATELIMIT_OPERATOR_PER_IP": "5 per hour;20 per day",
+    "RATELIMIT_OPERATOR_PER_ACCOUNT_AND_IP": "2 per hour;4 per day",
+    "RATELIMIT_OPERATOR_PER_ACCOUNT": "10 per day",
+    "RATELIMIT_OFFICE_LOGIN_PER_IP": "30 per 15 minutes;200 per day",
+    "RATELIMIT_OFFICE_LOGIN_PER_EMAIL_AND_IP": "10 per 15 minutes;30 per day",
+    "RATELIMIT_OFFICE_LOGIN_PER_EMAIL": "300 per day",
 }
 
 
 def init_app(app):
     for key, value in LIMITS.items():
         app.config.setdefault(key, value)
+
+
+def in_process(uri):
+    """True when the counters live inside each worker: memory:// (the default)."""
+    return (uri or "memory://").startswith("memory://")
 
 
 def client_key():
@@ -46,6 +66,12 @@ def email_key():
     return f"email:{email}" if email else client_key()
 
 
+def and_client(name_key):
+    def key():
+        return f"{name_key()}|{client_key()}"
+    return key
+
+
 def failed(response):
     """Wrong passwords and wrong registration codes: what a guesser produces. A form sent
     without the consent ticked (400) is a slip, not a guess, and is not counted."""
@@ -57,27 +83,27 @@ def _limit(setting, key, counts_only_failures):
                          deduct_when=failed if counts_only_failures else None)
 
 
-def _door(per_ip, per_name, name_key, counts_only_failures):
+def _door(door, name, name_key, failures_only, ip_failures_only=None):
+    """The three counts of a door: RATELIMIT_<door>_PER_IP, _PER_<name>_AND_IP, _PER_<name>."""
+    ip_failures_only = failures_only if ip_failures_only is None else ip_failures_only
+
     def decorate(view):
-        view = _limit(per_name, name_key, counts_only_failures)(view)
-        return _limit(per_ip, client_key, counts_only_failures)(view)
+        view = _limit(f"RATELIMIT_{door}_PER_{name}", name_key, failures_only)(view)
+        view = _limit(f"RATELIMIT_{door}_PER_{name}_AND_IP", and_client(name_key),
+                      failures_only)(view)
+        return _limit(f"RATELIMIT_{door}_PER_IP", client_key, ip_failures_only)(view)
     return decorate
 
 
 # Login doors count failed attempts only: a resident who logs in daily is never throttled.
-login_limits = _door("RATELIMIT_LOGIN_PER_IP", "RATELIMIT_LOGIN_PER_ACCOUNT", account_key, True)
-office_login_limits = _door("RATELIMIT_OFFICE_LOGIN_PER_IP", "RATELIMIT_OFFICE_LOGIN_PER_EMAIL",
-                            email_key, True)
-
-
-def register_limits(view):
-    """Every try per address (the outcome tells whether a number exists), failures per number."""
-    view = _limit("RATELIMIT_REGISTER_PER_ACCOUNT", account_key, True)(view)
-    return _limit("RATELIMIT_REGISTER_PER_IP", client_key, False)(view)
-
-
+login_limits = _door("LOGIN", "ACCOUNT", account_key, True)
+office_login_limits = _door("OFFICE_LOGIN", "EMAIL", email_key, True)
+# Every registration try per address (the outcome tells whether a number exists), wrong
+# codes and e-mails per number.
+register_limits = _door("REGISTER", "ACCOUNT", account_key, True, ip_failures_only=False)
 # Each of these sends an e-mail, so every request counts.
-mail_limits = _door("RATELIMIT_MAIL_PER_IP", "RATELIMIT_MAIL_PER_ACCOUNT", account_key, False)
+mail_limits = _door("MAIL", "ACCOUNT", account_key, False)
+operator_limits = _door("OPERATOR", "ACCOUNT", account_key, False)
 
 
 def retry_minutes():

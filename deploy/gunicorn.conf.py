@@ -42,3 +42,15 @@ proc_name = "domkom"
 # No runtime control socket (gunicornc): systemd reloads with HUP, and the checkout is
 # read-only for the service, so there is nowhere to put the socket anyway.
 control_socket_disable = True
+
+
+def when_ready(server):
+    """Say so when several workers keep their attempt counters each in its own memory: every
+    limit is then multiplied by the number of workers, and a restart forgets them all."""
+    uri = server.app.wsgi().config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if server.num_workers > 1 and uri.startswith("memory://"):
+        server.log.warning(
+            "Throttling counters are in each worker's memory (RATELIMIT_STORAGE_URI=%s) while "
+            "%d workers run: every login and registration limit is %d times looser and a "
+            "restart resets it. Set DOMKOM_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0.",
+            uri, server.num_workers, server.num_workers)

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from factories import registration_code
 from migrate import create_tables
 from models import db
 
@@ -169,6 +170,8 @@ class ResidentActions:
 
     def register(self, account="100001", email="resident@example.ru", name="Анна", consent="y",
                  **extra):
+        # the code on the receipt, as the owner would type it, unless the test gives its own
+        extra.setdefault("code", registration_code(self.client.application, account))
         data = {"account": account, "email": email, "name": name, **extra}
         if consent:
             data["consent"] = consent

@@ -84,6 +84,15 @@ def load_statements(app):
     }
 
 
+def registration_code(app, number):
+    """The code printed on the account's receipt, which registering a demo account asks for."""
+    from forms import normalize_account
+    from models import Account
+    with app.app_context():
+        account = Account.get_or_none(Account.number == normalize_account(number))
+        return account.registration_code if account else ""
+
+
 def make_resident(number="100001", password="resident-pass-1", email=None, **fields):
     """An activated resident login for the account (call inside an app context)."""
     from models import Account, Resident, now

@@ -4,7 +4,7 @@ import re
 from email import policy
 from pathlib import Path
 
-from factories import browser_log_in
+from factories import browser_log_in, registration_code
 
 from migrate import create_tables
 
@@ -30,6 +30,7 @@ def test_register_activate_login_change_forgot(live_server, page):
     page.goto(live_server.url + "/register")
     page.fill("#account", "100007")
     page.fill("#email", "browser@example.ru")
+    page.fill("#code", registration_code(live_server.app, "100007"))  # printed on the receipt
     page.check("#consent")
     page.click("button[type=submit]:has-text('Отправить')")
     page.wait_for_selector("[data-outcome=registered]")

@@ -16,6 +16,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from conftest import ROOT, free_port, make_app
+from factories import registration_code
 from models import Account, AuditEvent, Hoa, OutgoingMail, Resident, db, now
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -23,7 +24,9 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NEW_ACCOUNTS = [str(100001 + i) for i in range(40)]
 RACERS = 8
 LOGINS_EACH = 2
-RACED_ACCOUNT = "100100"  # eight people register it at the same moment
+# eight people register it at the same moment, in an HOA that asks for the number only (with
+# a code each of them would take over the registration of the one before)
+RACED_ACCOUNT = "300100"
 LOGIN_ACCOUNTS = [str(100101 + i) for i in range(20)]
 
 
@@ -59,7 +62,9 @@ def prepare(tmp_path):
         hoa = Hoa.get(Hoa.prefixes == "10")
         for number in range(100041, 100121):
             Account.create(number=str(number), hoa=hoa, address="ул. Солнечная, 12",
-                           apartment=str(number - 100000))
+                           apartment=str(number - 100000), registration_code=f"R{number}")
+        open_hoa = Hoa.create(name="ТСЖ «Открытый»", prefixes="30", registration_check="none")
+        Account.create(number=RACED_ACCOUNT, hoa=open_hoa, address="ул. Лесная, 1")
         for number in LOGIN_ACCOUNTS:
             Resident.create(account=Account.by_number(number), email=f"{number}@example.ru",
                             password_hash=password_hash, activated_at=now())
@@ -103,10 +108,10 @@ def gunicorn(tmp_path):
     process.wait(timeout=20)
 
 
-def register(base, number):
+def register(base, number, code):
     status, _url, page = Visitor(base).submit(
         "/register", account=number, email=f"new{number}@example.ru", name="Жилец",
-        consent="y")
+        consent="y", code=code)
     outcome = re.search(r'data-outcome="([a-z_]+)"', page)
     return status, outcome.group(1) if outcome else None
 
@@ -122,10 +127,12 @@ def login(base, number):
 
 def test_concurrent_registrations_and_logins(gunicorn):
     app, base, log = gunicorn
+    codes = {n: registration_code(app, n) for n in NEW_ACCOUNTS + [RACED_ACCOUNT]}
     started = time.time()
     with ThreadPoolExecutor(max_workers=12) as pool:
-        jobs = [pool.submit(register, base, n) for n in NEW_ACCOUNTS]
-        jobs += [pool.submit(register, base, RACED_ACCOUNT) for _ in range(RACERS)]
+        jobs = [pool.submit(register, base, n, codes[n]) for n in NEW_ACCOUNTS]
+        jobs += [pool.submit(register, base, RACED_ACCOUNT, codes[RACED_ACCOUNT])
+                 for _ in range(RACERS)]
         jobs += [pool.submit(login, base, n) for n in LOGIN_ACCOUNTS * LOGINS_EACH]
         results = [job.result(timeout=60) for job in jobs]
     elapsed = time.time() - started

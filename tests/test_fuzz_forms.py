@@ -4,6 +4,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factories import registration_code
 from models import MODELS, AuditEvent
 
 # DOMKOM_FUZZ_EXAMPLES=500 for a deeper run by hand; CI keeps the suite fast
@@ -106,6 +107,7 @@ def test_found_by_fuzzing_non_latin_mailbox_is_refused_not_500(demo, client, out
                                                       consent="y"))
     assert response.status_code == 400 and outbox.messages() == []
     response = check(demo, client, "/register", dict(account="100001", email="anna@пример.рф",
-                                                      consent="y"))
+                                                      consent="y",
+                                                      code=registration_code(demo, "100001")))
     assert 'data-outcome="registered"' in response.get_data(as_text=True)
     assert outbox.last()["To"] == "anna@xn--e1afmkfd.xn--p1ai"

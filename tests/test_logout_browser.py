@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import demo as demo_data
 from factories import make_resident
-from models import create_tables
+from migrate import create_tables
 
 REMEMBER = "remember_token"
 

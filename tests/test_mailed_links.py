@@ -53,7 +53,7 @@ def test_a_request_for_another_host_is_refused_and_mails_nothing(demo, client, o
 
 
 def test_a_forwarded_host_from_the_proxy_is_checked_too(tmp_path):
-    app = make_app(tmp_path, PROXY_FIX=True)
+    app = make_app(tmp_path, PROXY_COUNT=1)
     r = app.test_client().get("/", headers={"X-Forwarded-Host": "evil.example"})
     assert r.status_code == 400
 

@@ -2,6 +2,7 @@
 resident of the HOA can then register."""
 from pathlib import Path
 
+from factories import registration_code
 from models import Accountant, AccountantHoa, Charge, Hoa
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
@@ -51,6 +52,7 @@ def test_accountant_loads_the_samples_and_a_resident_registers(live_server, page
     page.goto(f"{live_server.url}/register")
     page.fill("#account", "л/с 100001")
     page.fill("#email", "resident@example.ru")
+    page.fill("#code", registration_code(live_server.app, "100001"))  # printed on the receipt
     page.check("#consent")
     page.click("main button[type=submit]")
     assert page.locator('[data-outcome="registered"]').is_visible()

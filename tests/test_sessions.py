@@ -1,7 +1,8 @@
 """Password change, password reset and release end every other session; the office times out."""
 import time
 
-from conftest import follow
+from conftest import follow, path_of
+from factories import registration_code
 from models import Account, Accountant, AuditEvent, Resident
 
 
@@ -66,8 +67,9 @@ def test_release_ends_sessions_and_frees_the_account(demo, logged_in, client, re
         assert Resident.select().count() == 0
         assert Account.by_number("100001") is not None
     assert not is_in(phone)
-    r = demo.test_client().post("/register", data={"account": "100001",
-                                                   "email": "new@example.ru", "consent": "y"})
+    r = demo.test_client().post("/register", data={
+        "account": "100001", "email": "new@example.ru", "consent": "y",
+        "code": registration_code(demo, "100001")})
     assert 'data-outcome="registered"' in r.get_data(as_text=True)
 
 

@@ -174,11 +174,13 @@ def write(name, header, rows, encoding="utf-8", delimiter=";"):
 
 def main():
     accounts = []
+    # random, so that one receipt's code tells nothing about the neighbours' codes
+    codes = random.Random("registration codes")
     for i in range(ACCOUNTS):
         a = account(i)
         email = f"kv{i + 1}@example.ru" if i % 10 == 7 else ""
         accounts.append([a["number"], STREET, a["apartment"], a["owner"], comma(a["area"]),
-                         a["residents"], email, f"{(i * 7919 + 4241) % 900000 + 100000}"])
+                         a["residents"], email, str(codes.randrange(100000, 1000000))])
     write("accounts.csv", ["Лицевой счёт", "Адрес", "Квартира", "Собственник", "Площадь",
                            "Проживает", "E-mail", "Код регистрации"], accounts, encoding="cp1251")
     charges, payments = build()
