@@ -6,7 +6,7 @@ import pytest
 
 import mail
 from conftest import ROOT, Outbox, ResidentActions, follow, make_app, path_of
-from factories import make_resident
+from factories import make_resident, registration_code
 from factories_meters import clear_meters, make_meter
 from models import Hoa, Resident
 
@@ -224,6 +224,7 @@ def test_the_button_needs_the_form_token(tmp_path):
     client, outbox = app.test_client(), Outbox(app.config["MAIL_OUTBOX"])
     page = client.get("/register").get_data(as_text=True)
     client.post("/register", data={"account": "100001", "email": "anna@example.ru",
+                                   "code": registration_code(app, "100001"),
                                    "consent": "y", "csrf_token": CSRF_TOKEN.search(page)[1]})
     link = path_of(outbox.links()[0])
     token = CSRF_TOKEN.search(body(client.get(link)))[1]
