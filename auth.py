@@ -206,7 +206,7 @@ def activation_state(token):
         return "already", resident
     if not token_matches("activate", resident, fingerprint):
         return "superseded", resident
-    return ("expired" if expired else "ready"), resident
+    return ("expired" if expired or activation_expired(resident) else "ready"), resident
 
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])
@@ -216,8 +216,10 @@ def activate(token):
     if state in ("invalid", "superseded"):
         return render_template("activate.html", state=state), 400
     if state == "expired":
-        return render_template("activate.html", state=state,
-                               form=ResendActivationForm(account=resident.account.number)), 400
+        # past the registration's own deadline a new letter is no help: register again
+        form = None if activation_expired(resident) else \
+            ResendActivationForm(account=resident.account.number)
+        return render_template("activate.html", state=state, form=form), 400
     form = ConfirmLinkForm()
     if state == "ready" and form.validate_on_submit():
         resident.activated_at = now()
@@ -293,7 +295,7 @@ def reset_state(token):
     if resident is None or not resident.pending_password_hash \
             or not token_matches("reset", resident, fingerprint):
         return "used", None
-    return ("expired" if expired else "ready"), resident
+    return ("expired" if expired or activation_expired(resident) else "ready"), resident
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ file or the code on the receipt, the demo for the code; the owner takes over a s
 pending registration; resending the letter never extends a registration."""
 from datetime import timedelta
 
-from conftest import path_of
+from conftest import follow, path_of
 from factories import registration_code
 from models import Account, AuditEvent, Hoa, Resident, now
 
@@ -105,7 +105,7 @@ def test_the_owner_takes_over_a_strangers_pending_registration(demo, resident, o
     assert 'data-outcome="pending"' in body(r) and "data-take-over" in body(r)
     with demo.app_context():
         assert Resident.get().email == "owner@example.ru"
-    r = client.get(path_of(outbox.links(outbox.last())[0]))
+    r = follow(client, outbox.links(outbox.last())[0])
     assert 'data-outcome="activated"' in body(r)
 
 
