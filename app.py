@@ -9,6 +9,7 @@ from flask import Flask, render_template, session
 from flask_babel import lazy_gettext as _l
 
 import formats
+import jobs
 import migrate
 import security
 import throttle
@@ -59,6 +60,11 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "PROXY_FIX": False,  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (one proxy)
+    "QUEUE_URL": "",  # the job queue: "" = data/queue.db beside the database, or redis://…
+    "QUEUE_IMMEDIATE": False,  # run jobs inside the request instead of the worker (tests)
+    "MAIL_LEASE": 600,  # seconds one attempt may hold a letter before another may send it
+    "BACKUP_DIR": "",  # the nightly backup's folder: "" = data/backups beside the database
+    "BACKUP_KEEP": 14,  # nightly backups kept; 0 = no nightly backup
 }
 
 
@@ -83,6 +89,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     throttle.init_app(app)
+    jobs.init_app(app)
     open_database(app.config["DATABASE"])
     with app.app_context():
         migrate.upgrade()
@@ -176,6 +183,7 @@ def register_blueprints(app):
     app.register_blueprint(mailqueue.bp)
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
+    app.register_blueprint(jobs.bp)
 
 
 def register_filters(app):

@@ -1,4 +1,4 @@
-"""`flask --app app remind`: readings and verification reminders, meant for a daily cron job."""
+"""Readings and verification reminders: a daily job of the worker, or `flask --app app remind`."""
 from datetime import date
 
 import click
@@ -7,6 +7,8 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+import jobs
+from jobs import crontab
 from mail import external_url, send_email
 from models import Account, Hoa, Meter, Reading, ReminderSent, Resident, db, month_start
 from readings import kind_label, today
@@ -25,9 +27,18 @@ def remind_command(day_text):
         day = date.fromisoformat(day_text) if day_text else today()
     except ValueError:
         raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from None
+    click.echo(f"Reminders sent: {remind_everyone(day)}")
+
+
+@jobs.periodic(crontab(hour="10", minute="0"))
+def daily_reminders():
+    """Every morning at 10 (the server's clock); a second run the same day sends nothing."""
+    remind_everyone(today())
+
+
+def remind_everyone(day):
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        sent = send_reminders(day)
-    click.echo(f"Reminders sent: {sent}")
+        return send_reminders(day)
 
 
 def send_reminders(day):
