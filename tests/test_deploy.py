@@ -52,3 +52,12 @@ def test_the_factory_leaves_no_connection_for_forked_workers(tmp_path):
     create_app({"DATABASE": fresh_database(tmp_path), "SECRET_KEY": "x", "TESTING": True})
     assert db.is_closed()
     assert not db.obj._connections and not db.obj._in_use  # the pool holds nothing either
+
+
+def test_worker_unit_runs_the_apps_worker_command(app):
+    unit = (ROOT / "deploy" / "domkom-worker.service").read_text()
+    [start] = re.findall(r"^ExecStart=(.+)$", unit, re.MULTILINE)
+    assert start.split()[-3:] == ["--app", "app", "worker"]
+    assert start.startswith("/srv/domkom/app/.venv/bin/flask ")
+    assert "worker" in app.cli.commands
+    assert "send-queued" not in (ROOT / "deploy" / "domkom.cron").read_text()
