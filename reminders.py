@@ -91,8 +91,8 @@ SUBJECTS = {
 
 
 def remind(resident, kind, period, **context):
-    """Send one reminder unless it already went out; 1 when sent or queued for a retry (the
-    record and the queued mail are written together, so a refused mail is not lost)."""
+    """Send one reminder unless it already went out; 1 when it is queued (the record and the
+    letter are written together, so neither is kept without the other)."""
     if ReminderSent.select().where(ReminderSent.resident == resident, ReminderSent.kind == kind,
                                    ReminderSent.period == period).exists():
         return 0
