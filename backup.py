@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, current_app
+from huey import crontab
 
 import jobs
-from jobs import crontab
 
 bp = Blueprint("backup", __name__, cli_group=None)
 log = logging.getLogger("domkom.backup")

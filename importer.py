@@ -15,6 +15,7 @@ import tempfile
 import time
 
 from flask import current_app
+from huey import crontab
 
 import jobs
 from formats import format_money
@@ -115,7 +116,7 @@ def forget_old(folder):
             shutil.rmtree(entry.path, ignore_errors=True)
 
 
-@jobs.periodic(jobs.crontab(minute="17"))
+@jobs.periodic(crontab(minute="17"))
 def forget_stale_uploads():
     """Hourly, so that uploads nobody confirmed go even when nobody uploads again."""
     forget_old(stash_folder())

@@ -20,7 +20,7 @@ import os
 
 import click
 from flask import Blueprint, has_app_context
-from huey import Huey, crontab  # noqa: F401  (crontab: for the modules defining periodic jobs)
+from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
 bp = Blueprint("jobs", __name__, cli_group=None)

@@ -25,16 +25,21 @@ def clean_header(value):
 
 
 def send_email(to, subject, template, **context):
-    """Render templates/email/<template>.txt/.html and queue it (mailqueue.py sends it):
-    SENT when it is on its way, QUEUED when the resident should be told it may come late.
-    The letter is written in the caller's transaction, if any, so it is kept with what it
-    confirms."""
-    letter = OutgoingMail.create(
+    """Write the letter and hand it to the queue (mailqueue.py sends it): SENT when it is on
+    its way, QUEUED when the resident should be told it may come late. Inside a transaction,
+    call compose() there and mailqueue.post() after the commit instead: a worker may take the
+    job before the commit, and would not find the letter yet."""
+    letter = compose(to, subject, template, **context)
+    mailqueue.post(letter)
+    return QUEUED if mailqueue.is_late(letter) else SENT
+
+
+def compose(to, subject, template, **context):
+    """The letter rendered from templates/email/<template>.txt/.html, saved, not yet queued."""
+    return OutgoingMail.create(
         to=clean_header(to), subject=clean_header(subject),
         text=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context))
-    mailqueue.post(letter)
-    return QUEUED if mailqueue.is_late(letter) else SENT
 
 
 def send_activation(resident, password):

@@ -16,9 +16,9 @@ from pathlib import Path
 import click
 from flask import Blueprint, current_app
 from flask_mail import Message
+from huey import crontab
 
 import jobs
-from jobs import crontab
 from models import OutgoingMail, now
 
 bp = Blueprint("mailqueue", __name__, cli_group=None)

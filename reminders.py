@@ -5,11 +5,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from huey import crontab
 from peewee import IntegrityError
 
 import jobs
-from jobs import crontab
-from mail import external_url, send_email
+import mailqueue
+from mail import compose, external_url
 from models import Account, Hoa, Meter, Reading, ReminderSent, Resident, db, month_start
 from readings import kind_label, today
 
@@ -98,12 +99,11 @@ def remind(resident, kind, period, **context):
         return 0
     template = "reminder_verification" if kind == "verification" else "reminder_window"
     try:
-        with db.atomic() as txn:
+        with db.atomic():
             ReminderSent.create(resident=resident, kind=kind, period=period)
-            if not send_email(resident.email, SUBJECTS[kind](), template, resident=resident,
-                              kind=kind, link=external_url("meters.index"), **context):
-                txn.rollback()
-                return 0
+            letter = compose(resident.email, SUBJECTS[kind](), template, resident=resident,
+                             kind=kind, link=external_url("meters.index"), **context)
     except IntegrityError:  # another run sent it a moment ago
         return 0
+    mailqueue.post(letter)
     return 1
