@@ -1,6 +1,7 @@
 """The job queue through a real worker process: `flask --app app worker` with its own queue file
 and the test's database, a mail server that hangs, and a worker killed in the middle of a job."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,8 +80,8 @@ def workers():
 
 def queue_app(tmp_path, **config):
     """The web side: enqueues into tmp_path/queue.db instead of running the jobs itself."""
-    app = make_app(tmp_path, QUEUE_IMMEDIATE=False, QUEUE_URL=str(tmp_path / "queue.db"),
-                   **config)
+    config.setdefault("QUEUE_URL", str(tmp_path / "queue.db"))
+    app = make_app(tmp_path, QUEUE_IMMEDIATE=False, **config)
     with app.app_context():
         demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
     return app
@@ -101,8 +102,32 @@ def letters(app):
         return list(OutgoingMail.select().order_by(OutgoingMail.id))
 
 
-def test_registration_letter_arrives_through_the_worker(tmp_path, workers):
-    app = queue_app(tmp_path)
+def listening(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of this test's own, as several app servers would share."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                               stdout=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: listening(port), timeout=10, what="redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
+def test_registration_letter_arrives_through_the_worker(tmp_path, workers, request, queue):
+    config = {"QUEUE_URL": request.getfixturevalue("redis_url")} if queue == "redis" else {}
+    app = queue_app(tmp_path, **config)
     outbox = Outbox(app.config["MAIL_OUTBOX"])
     client = app.test_client()
     r = ResidentActions(client, outbox).register(email="anna@example.ru")
@@ -117,6 +142,7 @@ def test_registration_letter_arrives_through_the_worker(tmp_path, workers):
         .status_code == 302
     assert letters(app) == []  # went out at the first attempt: the row is gone
     assert len(outbox.messages()) == 1
+    assert (tmp_path / "queue.db").exists() == (queue == "sqlite")
 
 
 def test_hung_mail_server_does_not_hold_the_request_and_the_letter_comes_once(tmp_path,
