@@ -156,7 +156,7 @@ def test_hung_mail_server_does_not_hold_the_request_and_the_letter_comes_once(tm
     r = actions.register(email="anna@example.ru")
     elapsed = time.monotonic() - started
     assert 'data-outcome="registered"' in r.get_data(as_text=True)
-    assert elapsed < 2, f"the registration waited {elapsed:.1f} s for the mail server"
+    assert elapsed < 3, f"the registration waited {elapsed:.1f} s: as long as MAIL_TIMEOUT"
     # the worker's first attempt hangs until MAIL_TIMEOUT, then the letter waits for a retry
     [letter] = wait_for(lambda: [m for m in letters(app) if m.attempts == 1], what="attempt 1")
     assert stalled.accepted and letter.sent_at is None and "timed out" in letter.last_error
