@@ -23,6 +23,8 @@ from flask import Blueprint, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
+from models import create_tables, db
+
 bp = Blueprint("jobs", __name__, cli_group=None)
 log = logging.getLogger("domkom.jobs")
 
@@ -91,8 +93,10 @@ def worker_command(workers, no_periodic):
     (running jobs finish first) or SIGTERM (at once; their work is handed back on restart)."""
     if huey.immediate:
         raise click.ClickException("QUEUE_IMMEDIATE is set: jobs run inside the requests")
+    create_tables()  # safe to repeat: a worker started before `init-db` finds its tables
     for step in START_STEPS:
         step()
+    db.close()  # from here on this thread only schedules; the jobs' threads connect themselves
     log.info("worker: %s jobs at a time, queue in %s", workers,
              huey.storage_kwargs.get("filename") or "Redis")
     consumer = huey.create_consumer(workers=workers, worker_type="thread",

@@ -202,3 +202,16 @@ def test_worker_killed_mid_letter_the_letter_is_sent_once_by_the_next(tmp_path, 
     finally:
         smtp.stop()
     assert letters(app) == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("DOMKOM_TEST_DATABASE_URL")), reason="a SQLite file")
+def test_worker_started_before_init_db_creates_the_tables(tmp_path, workers):
+    app = make_app(tmp_path, QUEUE_IMMEDIATE=False, QUEUE_URL=str(tmp_path / "queue.db"))
+    app.config["DATABASE"] = str(tmp_path / "new" / "domkom.db")  # nothing there yet
+    (tmp_path / "new").mkdir()
+    worker = Worker(app, tmp_path / "worker.log")
+    workers.append(worker)
+    wait_for(lambda: b"Huey consumer started" in (tmp_path / "worker.log").read_bytes(),
+             what="the worker's start")
+    assert worker.process.poll() is None
+    assert (tmp_path / "new" / "domkom.db").exists()
