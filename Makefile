@@ -1,6 +1,8 @@
-# Domkom: `make run` serves the demo on 127.0.0.1:5000, `make test` runs every test (SQLite),
+# Domkom: `make run` serves the demo on 127.0.0.1:5000 with the job queue's worker beside it
+# (Ctrl-C stops both), `make test` runs every test (SQLite),
 # `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster).
 VENV ?= .venv
+PORT ?= 5000
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
@@ -20,7 +22,9 @@ translations: $(VENV)/.installed
 run: install
 	$(FLASK) init-db
 	$(FLASK) demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) worker & worker=$$!; \
+	  trap 'kill -INT $$worker 2>/dev/null; wait $$worker; exit 0' INT TERM EXIT; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)

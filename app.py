@@ -16,6 +16,7 @@ import backup
 import cabinet
 import demo
 import formats
+import jobs
 import mailqueue
 import meters
 import migrate
@@ -74,6 +75,11 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     # behind nginx: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none)
     "PROXY_COUNT": 0,
+    "QUEUE_URL": "",  # the job queue: "" = data/queue.db beside the database, or redis://…
+    "QUEUE_IMMEDIATE": False,  # run jobs inside the request instead of the worker (tests)
+    "MAIL_LEASE": 600,  # seconds one attempt may hold a letter before another may send it
+    "BACKUP_DIR": "",  # the nightly backup's folder: "" = data/backups beside the database
+    "BACKUP_KEEP": 14,  # nightly backups kept; 0 = no nightly backup
 }
 
 
@@ -94,6 +100,7 @@ def create_app(test_config=None):
                                                          else ROOT / "data")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     throttle.init_app(app)
+    jobs.init_app(app)
     open_database(app.config["DATABASE"])
     with app.app_context():
         migrate.upgrade()
@@ -176,6 +183,7 @@ def register_blueprints(app):
     app.register_blueprint(mailqueue.bp)
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
+    app.register_blueprint(jobs.bp)
 
 
 def register_filters(app):

@@ -1,4 +1,6 @@
-"""Consistent copies of the SQLite database while the site serves: `flask backup DIR`."""
+"""Consistent copies of the SQLite database while the site serves: nightly by the worker, or
+`flask backup DIR`."""
+import logging
 import os
 import sqlite3
 from datetime import datetime
@@ -6,8 +8,12 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, current_app
+from huey import crontab
+
+import jobs
 
 bp = Blueprint("backup", __name__, cli_group=None)
+log = logging.getLogger("domkom.backup")
 PATTERN = "domkom-*.db"
 
 
@@ -50,6 +56,22 @@ def prune(folder, keep):
     backups = sorted(Path(folder).glob(PATTERN))
     for old in backups[:-keep] if keep > 0 else []:
         old.unlink()
+
+
+def default_folder(config):
+    """BACKUP_DIR, or backups/ beside the SQLite database."""
+    return config["BACKUP_DIR"] or os.path.join(os.path.dirname(config["DATABASE"]), "backups")
+
+
+@jobs.periodic(crontab(hour="3", minute="30"))
+def nightly_backup():
+    """At 03:30 a copy into BACKUP_DIR, keeping BACKUP_KEEP; on PostgreSQL pg_dump does it.
+    A run cut short leaves only a .part file, which the next one does not count."""
+    config = current_app.config
+    if not config["BACKUP_KEEP"] or "://" in config["DATABASE"]:
+        return
+    target = backup_database(config["DATABASE"], default_folder(config), config["BACKUP_KEEP"])
+    log.info("nightly backup %s (%s bytes)", target, target.stat().st_size)
 
 
 @bp.cli.command("backup")

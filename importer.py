@@ -16,7 +16,9 @@ import time
 from contextlib import nullcontext
 
 from flask import current_app, has_request_context
+from huey import crontab
 
+import jobs
 from formats import format_money
 from importbatch import Batch
 # the names the office, the tests and the command line use, whichever module holds them
@@ -113,6 +115,12 @@ def forget_old(folder):
     for entry in os.scandir(folder):
         if TOKEN.fullmatch(entry.name) and entry.stat().st_mtime < limit:
             shutil.rmtree(entry.path, ignore_errors=True)
+
+
+@jobs.periodic(crontab(minute="17"))
+def forget_stale_uploads():
+    """Hourly, so that uploads nobody confirmed go even when nobody uploads again."""
+    forget_old(stash_folder())
 
 
 def request_context():

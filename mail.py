@@ -1,23 +1,14 @@
 """Outgoing e-mail: one send_email() and small wrappers per purpose."""
-import logging
-import re
-import smtplib
-import socket
-from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from flask_mail import Message, sanitize_address, sanitize_addresses
 
+import mailqueue
 from models import OutgoingMail
 from tokens import make_token
 
-log = logging.getLogger("domkom.mail")
-LINK = re.compile(r"https?://\S+")
-
-# send_email() results; both are true, since the message is not lost either way
+# send_email() results; both are true, since the letter is not lost either way
 SENT = "sent"
 QUEUED = "queued"
 
@@ -38,57 +29,21 @@ def clean_header(value):
 
 
 def send_email(to, subject, template, **context):
-    """Render templates/email/<template>.txt/.html and send it: SENT, or QUEUED for a retry."""
-    message = Message(
-        subject=clean_header(subject),
-        recipients=[clean_header(to)],
-        body=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context),
-    )
-    if not current_app.config.get("MAIL_SERVER"):
-        return save_to_outbox(message) and SENT
-    try:
-        deliver(message)
-    except (smtplib.SMTPException, OSError, socket.error) as exc:
-        log.warning("could not send mail to %s, queued for a retry: %s", to, exc)
-        keep(message, exc)
-        return QUEUED
-    return SENT
+    """Write the letter and hand it to the queue (mailqueue.py sends it): SENT when it is on
+    its way, QUEUED when the resident should be told it may come late. Inside a transaction,
+    call compose() there and mailqueue.post() after the commit instead: a worker may take the
+    job before the commit, and would not find the letter yet."""
+    letter = compose(to, subject, template, **context)
+    mailqueue.post(letter)
+    return QUEUED if mailqueue.is_late(letter) else SENT
 
 
-def deliver(message):
-    """Hand one message to the SMTP server; raises when it refuses or cannot be reached."""
-    config = current_app.config
-    smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp(config["MAIL_SERVER"], config["MAIL_PORT"],
-              timeout=config.get("MAIL_TIMEOUT", 5)) as host:
-        if config["MAIL_USE_TLS"]:
-            host.starttls()
-        if config.get("MAIL_USERNAME"):
-            host.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        # as Flask-Mail's own send does: a Cyrillic domain goes into the envelope as punycode
-        host.sendmail(sanitize_address(message.sender), list(sanitize_addresses(message.send_to)),
-                      message.as_bytes())
-
-
-def keep(message, error):
-    """Queue the message for `flask send-queued`; in the caller's transaction, if any."""
-    OutgoingMail.create(to=message.recipients[0], subject=message.subject, text=message.body,
-                        html=message.html or "", attempts=1, last_error=str(error)[:1000])
-
-
-def save_to_outbox(message):
-    """Without an SMTP server, mail is written to the outbox folder and its links logged."""
-    outbox = Path(current_app.config["MAIL_OUTBOX"])
-    outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    name = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipients[0])
-    path = outbox / f"{stamp}-{name}.eml"
-    path.write_bytes(message.as_bytes())
-    log.info("mail to %s saved as %s", message.recipients[0], path)
-    for link in LINK.findall(message.body):
-        log.info("  link: %s", link)
-    return True
+def compose(to, subject, template, **context):
+    """The letter rendered from templates/email/<template>.txt/.html, saved, not yet queued."""
+    return OutgoingMail.create(
+        to=clean_header(to), subject=clean_header(subject),
+        text=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context))
 
 
 def send_activation(resident, password):

@@ -658,7 +658,8 @@ class Setting(BaseModel):
 # --- trust: mail that could not be sent yet ---------------------------------------------------
 
 class OutgoingMail(BaseModel):
-    """An e-mail the SMTP server refused or could not take; `flask send-queued` retries it."""
+    """A letter on its way: the worker sends it (mailqueue.py); deleted when it goes out at
+    the first attempt, kept without its text when it needed retries."""
     to = CharField()
     subject = CharField()
     text = TextField()

@@ -1,13 +1,16 @@
-"""`flask --app app remind`: readings and verification reminders, meant for a daily cron job."""
+"""Readings and verification reminders: a daily job of the worker, or `flask --app app remind`."""
 from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from huey import crontab
 from peewee import IntegrityError
 
-from mail import external_url, send_email
+import jobs
+import mailqueue
+from mail import compose, external_url
 from models import (
     REMINDER_KINDS, Account, Hoa, Meter, Reading, ReminderSent, Resident, db, month_start,
 )
@@ -27,9 +30,18 @@ def remind_command(day_text):
         day = date.fromisoformat(day_text) if day_text else today()
     except ValueError:
         raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from None
+    click.echo(f"Reminders sent: {remind_everyone(day)}")
+
+
+@jobs.periodic(crontab(hour="10", minute="0"))
+def daily_reminders():
+    """Every morning at 10 (the server's clock); a second run the same day sends nothing."""
+    remind_everyone(today())
+
+
+def remind_everyone(day):
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        sent = send_reminders(day)
-    click.echo(f"Reminders sent: {sent}")
+        return send_reminders(day)
 
 
 def send_reminders(day):
@@ -82,8 +94,8 @@ SUBJECTS = {
 
 
 def remind(resident, kind, period, **context):
-    """Send one reminder unless it already went out; 1 when sent or queued for a retry (the
-    record and the queued mail are written together, so a refused mail is not lost)."""
+    """Send one reminder unless it already went out; 1 when it is queued (the record and the
+    letter are written together, so neither is kept without the other)."""
     if ReminderSent.select().where(ReminderSent.resident == resident, ReminderSent.kind == kind,
                                    ReminderSent.period == period).exists():
         return 0
@@ -93,8 +105,9 @@ def remind(resident, kind, period, **context):
     try:
         with db.atomic():
             ReminderSent.create(resident=resident, kind=kind, period=period)
-            send_email(resident.email, SUBJECTS[kind](), template, resident=resident,
-                       kind=kind, link=external_url("meters.index"), **context)
+            letter = compose(resident.email, SUBJECTS[kind](), template, resident=resident,
+                             kind=kind, link=external_url("meters.index"), **context)
     except IntegrityError:  # another run sent it a moment ago
         return 0
+    mailqueue.post(letter)
     return 1

@@ -59,6 +59,7 @@ def make_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://localhost",
+        "QUEUE_IMMEDIATE": True,  # jobs run inside the request; test_worker.py runs a worker
     }
     config.update(overrides)
     app = create_app(config)

@@ -83,6 +83,8 @@ def gunicorn(tmp_path):
            "DOMKOM_MAIL_SERVER": "",
            "DOMKOM_MAIL_OUTBOX": app.config["MAIL_OUTBOX"],
            "DOMKOM_BASE_URL": f"http://127.0.0.1:{port}",
+           # the letters are written by the workers themselves (test_worker.py runs the queue)
+           "DOMKOM_QUEUE_IMMEDIATE": "true",
            # throttling stays on, with room for this many requests from one address
            "DOMKOM_RATELIMIT_REGISTER_PER_IP": "1000 per hour",
            "DOMKOM_RATELIMIT_REGISTER_PER_ACCOUNT": "100 per hour",

@@ -66,3 +66,12 @@ def test_the_too_large_page_names_the_limits_in_force(tmp_path):
                     content_type="application/octet-stream")
     assert r.status_code == 413
     assert "3 МБ за одну загрузку, 1 МБ на файл" in r.get_data(as_text=True)
+
+
+def test_worker_unit_runs_the_apps_worker_command(app):
+    unit = (ROOT / "deploy" / "domkom-worker.service").read_text()
+    [start] = re.findall(r"^ExecStart=(.+)$", unit, re.MULTILINE)
+    assert start.split()[-3:] == ["--app", "app", "worker"]
+    assert start.startswith("/srv/domkom/app/.venv/bin/flask ")
+    assert "worker" in app.cli.commands
+    assert "send-queued" not in (ROOT / "deploy" / "domkom.cron").read_text()
