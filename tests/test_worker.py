@@ -13,7 +13,9 @@ import pytest
 
 import demo as demo_data
 import mailqueue
-from conftest import ROOT, Outbox, ResidentActions, SmtpCollector, free_port, make_app, path_of
+from conftest import (
+    ROOT, Outbox, ResidentActions, SmtpCollector, follow, free_port, make_app,
+)
 from models import OutgoingMail
 
 
@@ -137,7 +139,7 @@ def test_registration_letter_arrives_through_the_worker(tmp_path, workers, reque
     message = wait_for(lambda: outbox.messages() and outbox.last(), what="the letter")
     assert message["To"] == "anna@example.ru"
     password = outbox.password(message)
-    assert client.get(path_of(outbox.links(message)[0])).status_code == 200
+    assert follow(client, outbox.links(message)[0]).status_code == 200
     assert client.post("/login", data={"account": "100001", "password": password}) \
         .status_code == 302
     assert letters(app) == []  # went out at the first attempt: the row is gone
