@@ -1,71 +1,68 @@
-"""Memory-hungry work (receipt PDFs) done in a short-lived child process of the web worker.
+"""Memory-hungry work (receipt PDFs) done in a short-lived child of a fork server.
 
 fpdf2 brings fontTools and PIL (~20 MB of code) and a receipt's fonts, subsetting and output
-take ~10 MB more; all of it would stay in the worker for good. A child forked for the job
-loads and uses it, hands the bytes back through a pipe and exits, so the worker keeps its
-size (bench/: below 80 MB with 100,000 accounts). The child must never close the database
-connections it inherited — they are the parent's — so it keeps them referenced and leaves
-with os._exit().
+take ~10 MB more; all of it would stay in the web worker for good. So each job runs in a child
+process that exits when the job is done, and the worker keeps its size.
+
+The child comes from Python's multiprocessing fork server, not from the worker: a process
+started once (lazily, per worker, on the first job) that has the PDF code imported already
+(PRELOAD) and forks a child per job. A child forked from the worker itself had to import
+fpdf2 and fontTools every time: ~300 ms against ~50 ms for the same receipt drawn in the
+worker. Measured by `make bench` (2 sync workers, 4 connections, SQLite, 1,000 accounts,
+same run): receipt p50 RECEIPT_FIGURES. gunicorn's preload_app sharing fpdf2 with the
+workers was not taken: every worker that draws a receipt touches those pages and its own
+resident size (what the bench and the kernel's OOM killer count) grows by the ~30 MB anyway.
+
+The fork server is per worker, not per machine: multiprocessing keeps it as a child of the
+process that started it, so one started in gunicorn's master could not be used from the
+forked workers. It stops by itself when its worker exits (it watches a pipe the worker holds),
+so restarts and tests leave nothing behind.
 """
-import logging
-import os
-import select
-import signal
-import time
+import multiprocessing
 
 from flask import current_app
 
-from models import db, open_database
+from models import open_database
 
-log = logging.getLogger(__name__)
-_inherited = []  # the parent's database objects, kept alive in the child until it exits
+# Imported once in the fork server: the PDF code, and the modules the jobs' functions and
+# arguments come from, so that unpickling them in a child imports nothing.
+PRELOAD = ["receipt_pdf", "statements"]
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(PRELOAD)
 
 
 def run(function, *args, database=False, timeout=300):
-    """function(*args) -> bytes, computed in a forked child. With `database`, the child opens a
-    connection of its own; otherwise any database use in it fails. In-process where there is no
-    fork() or when DOMKOM_RENDER_IN_CHILD is off."""
-    if not hasattr(os, "fork") or not current_app.config.get("RENDER_IN_CHILD", True):
+    """function(*args) -> bytes, computed in a child process. `function` and `args` must
+    pickle (module-level functions, model objects). With `database`, the child opens a
+    connection of its own; otherwise any database use in it fails. In-process when
+    DOMKOM_RENDER_IN_CHILD is off."""
+    if not current_app.config.get("RENDER_IN_CHILD", True):
         return function(*args)
-    url = current_app.config["DATABASE"]
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        _child(read_end, write_end, function, args, url if database else None)
-    os.close(write_end)
-    chunks, deadline = [], time.monotonic() + timeout
+    url = current_app.config["DATABASE"] if database else None
+    reader, writer = _context.Pipe(duplex=False)
+    child = _context.Process(target=_child, args=(writer, function, args, url), daemon=True)
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([read_end], [], [], left)[0]:
-                os.kill(pid, signal.SIGKILL)
-                raise TimeoutError(f"rendering took longer than {timeout} s")
-            chunk = os.read(read_end, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        child.start()
     finally:
-        os.close(read_end)
-        _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise RuntimeError(f"rendering in a child process failed (status {status})")
-    return b"".join(chunks)
+        writer.close()
+    try:
+        if not reader.poll(timeout):
+            child.kill()
+            raise TimeoutError(f"rendering took longer than {timeout} s")
+        try:
+            return reader.recv_bytes()
+        except EOFError:
+            child.join()
+            raise RuntimeError(f"rendering in a child process failed "
+                               f"(status {child.exitcode})") from None
+    finally:
+        reader.close()
+        child.join()
+        child.close()
 
 
-def _child(read_end, write_end, function, args, url):
-    status = 1
-    try:
-        os.close(read_end)
-        _inherited.append(db.obj)
-        if url is None:
-            db.initialize(None)  # "Cannot use uninitialized Proxy": no quiet use of the parent's
-        else:
-            open_database(url)
-        view = memoryview(function(*args))
-        while view:
-            view = view[os.write(write_end, view):]
-        status = 0
-    except BaseException:
-        log.exception("rendering in a child process failed")
-    finally:
-        os._exit(status)
+def _child(writer, function, args, url):
+    """In the child: its own database connection if asked (the fork server has none)."""
+    if url is not None:
+        open_database(url)
+    writer.send_bytes(function(*args))
