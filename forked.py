@@ -18,15 +18,21 @@ process that started it, so one started in gunicorn's master could not be used f
 forked workers. It stops by itself when its worker exits (it watches a pipe the worker holds),
 so restarts and tests leave nothing behind.
 """
+import gc
 import multiprocessing
 
 from flask import current_app
 
 from models import open_database
 
-# Imported once in the fork server: the PDF code, and the modules the jobs' functions and
-# arguments come from, so that unpickling them in a child imports nothing.
-PRELOAD = ["receipt_pdf", "statements"]
+# Imported once in the fork server, so that a child imports nothing: the PDF code with what a
+# receipt imports on first use (fontTools' tables, segno), the modules the jobs' functions and
+# arguments are pickled from, and gunicorn's, whose script is the web worker's main module,
+# which multiprocessing runs again in every child (~100 ms of imports). Missing ones are skipped.
+PRELOAD = ["receipt_pdf", "statements", "segno", "gzip", "xml.sax.saxutils", "encodings.mac_roman",
+           "encodings.utf_16_be", "gunicorn.app.wsgiapp"] + [
+    f"fontTools.ttLib.tables.{table}"
+    for table in ("O_S_2f_2", "_c_v_t", "_f_p_g_m", "_g_a_s_p", "_h_h_e_a", "_l_o_c_a", "_p_r_e_p")]
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)
 
@@ -45,24 +51,23 @@ def run(function, *args, database=False, timeout=300):
         child.start()
     finally:
         writer.close()
-    try:
+    with reader:
         if not reader.poll(timeout):
             child.kill()
+            child.join()
             raise TimeoutError(f"rendering took longer than {timeout} s")
         try:
+            # not waiting for the child to exit: the fork server reaps it
             return reader.recv_bytes()
         except EOFError:
             child.join()
             raise RuntimeError(f"rendering in a child process failed "
                                f"(status {child.exitcode})") from None
-    finally:
-        reader.close()
-        child.join()
-        child.close()
 
 
 def _child(writer, function, args, url):
     """In the child: its own database connection if asked (the fork server has none)."""
+    gc.disable()  # see gc.freeze() in the docs: a collection would walk, and so copy, every page
     if url is not None:
         open_database(url)
     writer.send_bytes(function(*args))
