@@ -302,10 +302,14 @@ def worker_memory(master):
     return [process_memory(pid) for pid in children(master)]
 
 
+def descendants(pid):
+    return [p for child in children(pid) for p in [child, *descendants(child)]]
+
+
 def helper_memory(master):
-    """(peak, current) MB of the workers' own long-lived children (the receipts' fork server
-    and multiprocessing's resource tracker): not the worker's memory, but the machine's."""
-    return [process_memory(pid) for worker in children(master) for pid in children(worker)]
+    """(peak, current) MB of the workers' long-lived helpers (the receipts' fork server and
+    render process, multiprocessing's resource tracker): not the workers', but the machine's."""
+    return [process_memory(pid) for worker in children(master) for pid in descendants(worker)]
 
 
 def receipt_in_worker(database, script, seconds):
@@ -542,8 +546,8 @@ def table(db_name, runs):
                         + ", ".join(f"{p:.0f} MB" for p, _ in runs[size]["before_logins"])
                         if runs[size].get("before_logins") else "")
                      + (" ✓ (< 80 MB)" if worst < 80 else " ✗ (< 80 MB)")
-                     + ("; the workers' helper processes (receipts' fork server, resource "
-                        "tracker): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in
+                     + ("; the workers' helper processes (resource tracker, receipts' fork "
+                        "server and render process): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in
                                                  runs[size]["helpers"])
                         if runs[size].get("helpers") else ""))
         child = runs[size]["pages"].get("receipt", {})

@@ -2,9 +2,11 @@
 
 The functions a child runs are at module level: they travel to it pickled, by name."""
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,29 @@ def test_a_worker_never_loads_the_pdf_code(tmp_path):
                          text=True, timeout=120, env=dict(os.environ))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def render_pids():
+    return f"{os.getpid()} {os.getppid()}".encode()
+
+
+def test_the_render_process_and_its_fork_server_go_with_a_killed_worker(tmp_path):
+    """gunicorn SIGKILLs a worker that overruns its timeout: nothing of it may stay behind."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
+        import conftest, forked, test_forked
+        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        with app.app_context():
+            print(forked.run(test_forked.render_pids).decode(), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == -signal.SIGKILL, out.stderr[-2000:]
+    pids = [int(pid) for pid in out.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
