@@ -319,7 +319,8 @@ def receipt_in_worker(database, script, seconds):
     port = free_port()
     server = start_gunicorn(database, port, workdir, DOMKOM_RENDER_IN_CHILD="false")
     try:
-        return run_wrk(port, script, seconds, warmup=3)
+        stats = run_wrk(port, script, seconds, warmup=3)
+        return dict(stats, memory=worker_memory(server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -396,7 +397,9 @@ def measure(database, size, seconds, residents, log):
                                                                      seconds)
             log(f"  receipt PDF drawn in the worker: {stats['rate']:.0f} req/s, p50 "
                 f"{stats['p50_us'] / 1000:.1f} ms; in a child / in the worker: "
-                f"{ratio(results['receipt']['p50_us'], stats['p50_us']):.2f} ×")
+                f"{ratio(results['receipt']['p50_us'], stats['p50_us']):.2f} ×; that server's "
+                "workers (peak / now): " + ", ".join(f"{p:.0f} / {n:.0f} MB"
+                                                     for p, n in stats["memory"]))
         # hello world once more at the end: the baseline is the mean of both, and their
         # difference shows how steady the machine was during the run
         again = run_wrk(port, hello_script, seconds)
@@ -558,7 +561,8 @@ def table(db_name, runs):
                          f"drawn in a child, {worker['p50_us'] / 1000:.1f} ms drawn in the worker "
                          f"(DOMKOM_RENDER_IN_CHILD=false, same load, same run): "
                          f"{share:.2f} ×" + (" ✓" if share <= RECEIPT_TARGET else " ✗")
-                         + f" (≤ {RECEIPT_TARGET} ×)")
+                         + f" (≤ {RECEIPT_TARGET} ×); workers drawing it themselves: "
+                         + ", ".join(f"{p:.0f} MB" for p, _ in worker.get("memory", [])))
     lines.append("")
     return "\n".join(lines)
 
