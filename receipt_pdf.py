@@ -9,7 +9,7 @@ from fpdf import FPDF
 
 from formats import format_number
 from receipts import (FONT, FONT_DIR, METER_KINDS_RU, ZONE_NAMES, BatchQr, balance_text, full_address,
-                      money, pay_by_date, period_name, qr_payload, tariff_text)
+                      money, pay_by_date, period_name, qr_code, qr_payload, tariff_text)
 
 # fontTools reports every glyph of the subset at INFO level; keep the log readable.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -219,10 +219,11 @@ class ReceiptPdf(FPDF):
         self._out("q " + " ".join(ops) + " Q")
 
 
-def render_receipt(statement, meters, qr):
-    """One account's receipt for one month as PDF bytes, with its payment code `qr` (or None)."""
+def render_receipt(statement, meters):
+    """One account's receipt for one month as PDF bytes."""
     pdf = ReceiptPdf()
-    pdf.add_receipt(statement, meters, qr)
+    payload = qr_payload(statement)
+    pdf.add_receipt(statement, meters, qr_code(payload) if payload else None)
     return bytes(pdf.output())
 
 

@@ -128,18 +128,11 @@ def pay_by_date(hoa, period):
     return following.replace(day=min(max(hoa.pay_by_day, 1), last_day_of_month(following).day))
 
 
-def receipt_qr(statement):
-    """The payment code of a statement's receipt, or None when requisites are missing. Made
-    where the receipt is asked for: the statement page's SVG has cached it there already."""
-    payload = qr_payload(statement)
-    return qr_code(payload) if payload else None
-
-
 # The PDF code (fpdf2, fontTools, PIL: ~20 MB per worker) is loaded on the first receipt only.
-def render_receipt(statement, meters, qr):
-    """One account's receipt for one month as PDF bytes; `qr` from receipt_qr()."""
+def render_receipt(statement, meters):
+    """One account's receipt for one month as PDF bytes."""
     import receipt_pdf
-    return receipt_pdf.render_receipt(statement, meters, qr)
+    return receipt_pdf.render_receipt(statement, meters)
 
 
 def render_batch(items, progress=None):
