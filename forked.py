@@ -16,11 +16,11 @@ against a second server with DOMKOM_RENDER_IN_CHILD=false in the same run), rece
 - a child of the fork server per receipt: 1.6× (1,000 accounts) — a fresh process pays for
   its first touch of every inherited page (~3,800 page faults, ~15 ms of CPU) and re-runs
   gunicorn's script as its main module;
-- this render process, reused: 1.04× at 1,000 accounts, 0.98× at 100,000; worker peak
-  77 MB at 100,000 accounts (75 MB before: the payment code is now made in the worker, from
-  the cache the statement page's QR image fills). Per worker, on the machine, once it has drawn a
-  receipt: fork server 76 MB, render process 85 MB (resident, sharing pages with the fork
-  server), resource tracker 12 MB.
+- this render process, reused: 1.03× at 1,000 accounts, 0.98× at 100,000. Worker peak
+  76–77 MB at both sizes (74 MB with a child per receipt, the pool's threads and modules
+  are the difference; 85–91 MB for a worker drawing receipts itself). Per worker, on the
+  machine, once it has drawn a receipt: fork server 76 MB, render process 85 MB (resident,
+  sharing pages with the fork server), resource tracker 12 MB.
 
 gunicorn's preload_app sharing fpdf2 with the workers was not taken: every worker that draws
 a receipt touches those pages and its own resident size (what the bench and the kernel's OOM
