@@ -43,6 +43,7 @@ PAGES = [
 ]
 TARGETS = {"reading": 0.20}  # the rest: resident pages 0.30 of hello world
 RESIDENT_TARGET = 0.30
+RECEIPT_TARGET = 1.5  # receipt p50 in a child / drawn in the worker, same run
 
 
 # --- a tiny HTTP client with a cookie jar ----------------------------------------------------
@@ -248,9 +249,9 @@ def wrk_script(variants, folder, key):
     return script
 
 
-def run_wrk(port, script, seconds):
+def run_wrk(port, script, seconds, warmup=1):
     url = f"http://127.0.0.1:{port}"
-    subprocess.run(["wrk", "-t1", "-c4", "-d1s", "-s", str(script), url],
+    subprocess.run(["wrk", "-t1", "-c4", f"-d{warmup}s", "-s", str(script), url],
                    capture_output=True, check=True)  # warm-up
     out = subprocess.run(["wrk", "-t1", "-c4", f"-d{seconds}s", "-s", str(script), url],
                          capture_output=True, text=True, check=True).stdout
@@ -267,8 +268,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(database, port, workdir):
-    env = dict(os.environ, DOMKOM_DATABASE=database, DOMKOM_SECRET_KEY="bench-secret",
+def start_gunicorn(database, port, workdir, **settings):
+    env = dict(os.environ, **settings, DOMKOM_DATABASE=database, DOMKOM_SECRET_KEY="bench-secret",
                DOMKOM_RATELIMIT_ENABLED="false", DOMKOM_MAIL_OUTBOX=str(workdir / "outbox"),
                DOMKOM_BASE_URL=f"http://127.0.0.1:{port}", GUNICORN_ACCESSLOG="", GUNICORN_MAX_REQUESTS="0",
                GUNICORN_LOGLEVEL="warning")
@@ -285,16 +286,45 @@ def start_gunicorn(database, port, workdir):
     raise RuntimeError("gunicorn did not start")
 
 
+def children(pid):
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def process_memory(pid):
+    """(peak, current) resident memory in MB (VmHWM, VmRSS) of one process."""
+    fields = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return (int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024)
+
+
 def worker_memory(master):
-    """(peak, current) resident memory in MB (VmHWM, VmRSS) of each gunicorn worker."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    memory = []
-    for pid in children:
-        fields = dict(line.split(":", 1) for line in
-                      Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-        memory.append((int(fields["VmHWM"].split()[0]) / 1024,
-                       int(fields["VmRSS"].split()[0]) / 1024))
-    return memory
+    """(peak, current) resident memory in MB of each gunicorn worker."""
+    return [process_memory(pid) for pid in children(master)]
+
+
+def descendants(pid):
+    return [p for child in children(pid) for p in [child, *descendants(child)]]
+
+
+def helper_memory(master):
+    """(peak, current) MB of the workers' long-lived helpers (the receipts' fork server and
+    render process, multiprocessing's resource tracker): not the workers', but the machine's."""
+    return [process_memory(pid) for worker in children(master) for pid in descendants(worker)]
+
+
+def receipt_in_worker(database, script, seconds):
+    """The receipt's wrk run against a second gunicorn that draws it in the worker
+    (DOMKOM_RENDER_IN_CHILD=false): the in-process figure the child is compared with."""
+    workdir = Path(tempfile.mkdtemp(prefix="domkom-bench-"))
+    port = free_port()
+    server = start_gunicorn(database, port, workdir, DOMKOM_RENDER_IN_CHILD="false")
+    try:
+        stats = run_wrk(port, script, seconds, warmup=3)
+        return dict(stats, memory=worker_memory(server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # --- one database, one size --------------------------------------------------------------
@@ -351,13 +381,25 @@ def measure(database, size, seconds, residents, log):
                 results[key] = {"missing": reason or "not available"}
                 log(f"  {label}: {results[key]['missing']}")
                 continue
-            results[key] = run_wrk(port, wrk_script(variants, workdir, key), seconds)
+            # a receipt's first request in a worker starts its render process: not measured
+            results[key] = run_wrk(port, wrk_script(variants, workdir, key), seconds,
+                                   warmup=3 if key == "receipt" else 1)
             if key == "hello":
                 hello_script = wrk_script(variants, workdir, key)
+            if key == "receipt":
+                receipt_script = wrk_script(variants, workdir, key)
             stats = results[key]
             log(f"  {label}: {stats['rate']:.0f} req/s, p50 {stats['p50_us'] / 1000:.1f} ms, "
                 f"p99 {stats['p99_us'] / 1000:.1f} ms"
                 + (f", {stats['status_errors']} bad answers" if stats["status_errors"] else ""))
+        if "rate" in results.get("receipt", {}):
+            stats = results["receipt_in_worker"] = receipt_in_worker(database, receipt_script,
+                                                                     seconds)
+            log(f"  receipt PDF drawn in the worker: {stats['rate']:.0f} req/s, p50 "
+                f"{stats['p50_us'] / 1000:.1f} ms; in a child / in the worker: "
+                f"{ratio(results['receipt']['p50_us'], stats['p50_us']):.2f} ×; that server's "
+                "workers (peak / now): " + ", ".join(f"{p:.0f} / {n:.0f} MB"
+                                                     for p, n in stats["memory"]))
         # hello world once more at the end: the baseline is the mean of both, and their
         # difference shows how steady the machine was during the run
         again = run_wrk(port, hello_script, seconds)
@@ -365,13 +407,15 @@ def measure(database, size, seconds, residents, log):
         results["hello"] = dict(first, rate=(first["rate"] + again["rate"]) / 2,
                                 rate_first=first["rate"], rate_last=again["rate"])
         log(f"  hello world again: {again['rate']:.0f} req/s")
-        memory = worker_memory(server.pid)
+        memory, helpers = worker_memory(server.pid), helper_memory(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
-    log("  worker memory (peak / now): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in memory))
-    return {"pages": results, "memory": memory, "before_logins": before_logins, "generation_s": generation, "residents": residents}
+    log("  worker memory (peak / now): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in memory)
+        + "; their helper processes: " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in helpers))
+    return {"pages": results, "memory": memory, "helpers": helpers,
+            "before_logins": before_logins, "generation_s": generation, "residents": residents}
 
 
 def ask(database, expression, *args):
@@ -504,7 +548,21 @@ def table(db_name, runs):
                      + (", peak before any login "
                         + ", ".join(f"{p:.0f} MB" for p, _ in runs[size]["before_logins"])
                         if runs[size].get("before_logins") else "")
-                     + (" ✓ (< 80 MB)" if worst < 80 else " ✗ (< 80 MB)"))
+                     + (" ✓ (< 80 MB)" if worst < 80 else " ✗ (< 80 MB)")
+                     + ("; the workers' helper processes (resource tracker, receipts' fork "
+                        "server and render process): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in
+                                                 runs[size]["helpers"])
+                        if runs[size].get("helpers") else ""))
+        child = runs[size]["pages"].get("receipt", {})
+        worker = runs[size]["pages"].get("receipt_in_worker", {})
+        if "p50_us" in child and "p50_us" in worker:
+            share = ratio(child["p50_us"], worker["p50_us"])
+            lines.append(f"- {size:,} accounts: receipt PDF p50 {child['p50_us'] / 1000:.1f} ms "
+                         f"drawn in a child, {worker['p50_us'] / 1000:.1f} ms drawn in the worker "
+                         f"(DOMKOM_RENDER_IN_CHILD=false, same load, same run): "
+                         f"{share:.2f} ×" + (" ✓" if share <= RECEIPT_TARGET else " ✗")
+                         + f" (≤ {RECEIPT_TARGET} ×); workers drawing it themselves: "
+                         + ", ".join(f"{p:.0f} MB" for p, _ in worker.get("memory", [])))
     lines.append("")
     return "\n".join(lines)
 

@@ -1,8 +1,12 @@
-"""Receipts are drawn in a short-lived child process, so the web worker never loads fpdf2."""
+"""Receipts are drawn in a short-lived child process, so the web worker never loads fpdf2.
+
+The functions a child runs are at module level: they travel to it pickled, by name."""
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -18,16 +22,26 @@ def pdf_bytes(text):
     return ("%PDF " + text).encode()
 
 
+def same(data):
+    return data
+
+
+def broken():
+    raise ValueError("no font")
+
+
+def count_accounts():
+    return str(Account.select().count()).encode()
+
+
 def test_the_childs_bytes_come_back_whole(app):
     with app.app_context():
         big = os.urandom(3 * 1024 * 1024)  # larger than any pipe buffer
-        assert forked.run(lambda: big) == big
+        assert forked.run(same, big) == big
         assert forked.run(pdf_bytes, "ок") == pdf_bytes("ок")
 
 
 def test_a_failure_in_the_child_is_an_error_in_the_parent(app):
-    def broken():
-        raise ValueError("no font")
     with app.app_context():
         with pytest.raises(RuntimeError, match="child process failed"):
             forked.run(broken)
@@ -35,8 +49,6 @@ def test_a_failure_in_the_child_is_an_error_in_the_parent(app):
 
 
 def test_the_child_cannot_use_the_parents_connection_unless_it_opens_its_own(demo):
-    def count_accounts():
-        return str(Account.select().count()).encode()
     with demo.app_context():
         with pytest.raises(RuntimeError):
             forked.run(count_accounts)
@@ -86,3 +98,29 @@ def test_a_worker_never_loads_the_pdf_code(tmp_path):
                          text=True, timeout=120, env=dict(os.environ))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def render_pids():
+    return f"{os.getpid()} {os.getppid()}".encode()
+
+
+def test_the_render_process_and_its_fork_server_go_with_a_killed_worker(tmp_path):
+    """gunicorn SIGKILLs a worker that overruns its timeout: nothing of it may stay behind."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
+        import conftest, forked, test_forked
+        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        with app.app_context():
+            print(forked.run(test_forked.render_pids).decode(), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == -signal.SIGKILL, out.stderr[-2000:]
+    pids = [int(pid) for pid in out.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
