@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask, render_template, session
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 
 import formats
 import migrate
@@ -152,7 +153,16 @@ def load_user(user_id):
     return user
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` ids stop at the databases' 64-bit integers: a longer one is a 404, not an
+    overflow error in the query."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def register_blueprints(app):
+    app.url_map.converters["int"] = IdConverter
     import audit
     import auth
     import backup

@@ -188,9 +188,9 @@ def test_a_wrong_notice_is_not_saved(office, client, demo, data, message):
 SETTINGS = {
     "name": "ТСЖ «Рассвет»", "address": "г. Самара, ул. Солнечная, д. 12", "phone": "",
     "email": "buh@rassvet.example", "accountant_contact": "Анна Викторовна", "prefixes": "10",
-    "recipient": "ТСЖ «Рассвет»", "inn": "6312345678", "kpp": "631201001",
+    "recipient": "ТСЖ «Рассвет»", "inn": "6312345675", "kpp": "631201001",
     "bank_name": "ПАО «Демобанк»", "bic": "043601999",
-    "settlement_account": "40703810900000001234", "corr_account": "30101810200000000999",
+    "settlement_account": "40703810200000001234", "corr_account": "30101810400000000999",
     "window_start_day": "15", "window_end_day": "25", "pay_by_day": "10",
     "registration_check": "code",
 }
