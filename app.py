@@ -48,6 +48,9 @@ DEFAULTS = {
     "EMAIL_CHANGE_MAX_AGE": 24 * 3600,
     "PRIVACY_POLICY_VERSION": "2026-11",
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    "IMPORT_PENDING_PER_ACCOUNTANT": 2,  # uploads waiting for confirmation, per accountant
+    "IMPORT_PENDING_MAX_BYTES": 512 * 1024 * 1024,  # and all of them together
+    "IMPORT_MAX_CELLS": 500_000,  # cells of one file (~40 000 rows of charges): bounds memory
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "ru",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",

@@ -15,6 +15,7 @@ import tempfile
 import time
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from formats import format_money
 from importbatch import Batch
@@ -69,19 +70,60 @@ def stash_folder():
     return folder
 
 
-def stash(files):
-    """Keep uploaded files on the server; the random token is all the session holds."""
+def stash(files, owner):
+    """Keep uploaded files on the server; the random token is all the session holds.
+    An accountant keeps IMPORT_PENDING_PER_ACCOUNTANT uploads at most: a new one drops the
+    oldest, whose preview then asks to upload again."""
     folder = stash_folder()
     forget_old(folder)
+    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
+    for _time, _size, path in sorted(pending(folder, owner))[:-keep or None]:
+        shutil.rmtree(path, ignore_errors=True)
     token = secrets.token_urlsafe(24)
     path = os.path.join(folder, token)
     os.mkdir(path, 0o700)
     for index, (name, data) in enumerate(files):
         with open(os.path.join(path, f"{index}.data"), "wb") as f:
             f.write(data)
+    with open(os.path.join(path, "owner"), "w", encoding="utf-8") as f:
+        f.write(str(owner))
     with open(os.path.join(path, "names.json"), "w", encoding="utf-8") as f:
         json.dump([name for name, _d in files], f)
     return token
+
+
+def no_room(owner, files):
+    """Why a new upload cannot wait for its confirmation, or None when it can: all the
+    uploads waiting on the server together stay within IMPORT_PENDING_MAX_BYTES."""
+    folder = stash_folder()
+    forget_old(folder)
+    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
+    mine = sorted(pending(folder, owner))
+    dropped = {path for _t, _s, path in mine[:-keep or None]}
+    held = sum(size for _t, size, path in pending(folder) if path not in dropped)
+    if held + sum(len(data) for _name, data in files) > current_app.config[
+            "IMPORT_PENDING_MAX_BYTES"]:
+        return _("The server holds too many uploads waiting for confirmation right now. "
+                 "Try again in a few hours or ask the service operator.")
+    return None
+
+
+def pending(folder, owner=None):
+    """(time, bytes, path) of the uploads waiting, all or one accountant's."""
+    found = []
+    for entry in os.scandir(folder):
+        if not (TOKEN.fullmatch(entry.name) and entry.is_dir()):
+            continue
+        try:
+            if owner is not None:
+                with open(os.path.join(entry.path, "owner"), encoding="utf-8") as f:
+                    if f.read() != str(owner):
+                        continue
+            sizes = [part.stat().st_size for part in os.scandir(entry.path)]
+            found.append((entry.stat().st_mtime, sum(sizes), entry.path))
+        except OSError:  # removed meanwhile, or left by an older version without an owner
+            continue
+    return found
 
 
 def unstash(token):

@@ -15,7 +15,7 @@ from flask_login import current_user, login_user, logout_user
 
 import importer
 from auth import client_ip, generate_password, safe_next
-from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm
+from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, plain_text
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
 )
@@ -107,10 +107,14 @@ def imports(hoa_id):
             ImportLog.created_at.desc(), ImportLog.id.desc()).limit(20)]
         return render_template("office/import.html", hoa=hoa, form=form, logs=logs,
                                kinds=importer.KINDS), 400 if form.is_submitted() else 200
-    batch = importer.check(hoa, files)
     discard_pending()
+    full = importer.no_room(current_user.id, files)
+    if full:
+        flash(full, "danger")
+        return redirect(url_for("office.imports", hoa_id=hoa.id))
+    batch = importer.check(hoa, files)
     if batch.ok:
-        session["import"] = {"token": importer.stash(files), "hoa": hoa.id}
+        session["import"] = {"token": importer.stash(files, current_user.id), "hoa": hoa.id}
     return render_template("office/import_preview.html", hoa=hoa, batch=batch,
                            meter_words=importer.METER_WORDS,
                            summary=batch.summary() if batch.ok else None), 200 if batch.ok else 422
@@ -138,8 +142,8 @@ def confirm_import(hoa_id):
 def uploaded_files(form):
     """[(file name, bytes)]; a little over the size limit is read, so it can be reported."""
     limit = current_app.config["IMPORT_MAX_BYTES"]
-    files = [(PurePath(f.filename.replace("\\", "/")).name or "file", f.stream.read(limit + 1))
-             for f in form.files.data if f.filename]
+    files = [(plain_text(PurePath(f.filename.replace("\\", "/")).name)[:200] or "file",
+              f.stream.read(limit + 1)) for f in form.files.data if f.filename]
     if not files:  # browsers send one nameless part when no file is chosen
         form.files.errors = [_("Choose one or more files.")]
     return files
