@@ -6,6 +6,7 @@
 The work is shared out: importfiles.py reads a file into rows, importcells.py reads each cell,
 importkinds.py lists the columns of each kind of file, importbatch.py checks and saves a batch.
 """
+import fcntl
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -30,6 +32,32 @@ MAX_PROBLEMS = 200
 def check(hoa, files, progress=None):
     """Read and check files [(name, bytes)] for an HOA; nothing is written."""
     return Batch(hoa, files, progress)
+
+
+@contextmanager
+def slot():
+    """True while this worker holds one of IMPORT_CONCURRENT places for checking a load, False
+    when all are taken: a big file keeps a worker busy for seconds, and the other workers must
+    stay free for the residents. The lock files live in the upload folder; a killed worker's
+    lock goes with it."""
+    folder = stash_folder()
+    for number in range(current_app.config["IMPORT_CONCURRENT"]):
+        lock = open(os.path.join(folder, f"slot-{number}.lock"), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        try:
+            yield True
+        finally:
+            lock.close()  # closing releases the lock
+        return
+    yield False
+
+
+def busy():
+    return _("Other files are being checked right now. Please try again in a minute.")
 
 
 def summary_lines(summary):

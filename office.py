@@ -112,7 +112,11 @@ def imports(hoa_id):
     if full:
         flash(full, "danger")
         return redirect(url_for("office.imports", hoa_id=hoa.id))
-    batch = importer.check(hoa, files)
+    with importer.slot() as free:
+        if not free:
+            flash(importer.busy(), "warning")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+        batch = importer.check(hoa, files)
     if batch.ok:
         session["import"] = {"token": importer.stash(files, current_user.id), "hoa": hoa.id}
     return render_template("office/import_preview.html", hoa=hoa, batch=batch,
@@ -124,17 +128,21 @@ def imports(hoa_id):
 @accountant_required
 def confirm_import(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
-    pending = session.pop("import", None) or {}
-    files = importer.unstash(pending.get("token")) if pending.get("hoa") == hoa.id else None
-    if not files:
-        flash(_("The uploaded files are no longer on the server. Please upload them again."),
-              "warning")
-        return redirect(url_for("office.imports", hoa_id=hoa.id))
-    batch = importer.check(hoa, files)
-    importer.discard(pending["token"])
-    if not batch.ok:  # the data changed since the preview, e.g. another load
-        return render_template("office/import_preview.html", hoa=hoa, batch=batch), 422
-    totals = batch.save(current_user.id, client_ip())
+    with importer.slot() as free:
+        if not free:
+            flash(importer.busy(), "warning")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+        pending = session.pop("import", None) or {}
+        files = importer.unstash(pending.get("token")) if pending.get("hoa") == hoa.id else None
+        if not files:
+            flash(_("The uploaded files are no longer on the server. Please upload them again."),
+                  "warning")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+        batch = importer.check(hoa, files)
+        importer.discard(pending["token"])
+        if not batch.ok:  # the data changed since the preview, e.g. another load
+            return render_template("office/import_preview.html", hoa=hoa, batch=batch), 422
+        totals = batch.save(current_user.id, client_ip())
     flash(_("The data is saved: %(files)s.", files=", ".join(totals["files"])), "success")
     return redirect(url_for("office.imports", hoa_id=hoa.id))
 

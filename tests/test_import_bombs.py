@@ -126,3 +126,25 @@ def test_stale_uploads_are_removed(demo):
         os.utime(path, (past, past))
         importer.stash([("b.csv", b"y")], owner=8)
         assert not os.path.exists(path)
+
+
+def test_a_load_waits_while_every_place_for_checking_is_taken(office, client, demo):
+    """Big files keep a worker busy: at most IMPORT_CONCURRENT loads are checked at once."""
+    demo.config["IMPORT_CONCURRENT"] = 1
+    accounts = "Лицевой счёт;Адрес\n100001;ул. Солнечная, д. 12, корпус 2\n".encode()
+    with demo.test_request_context():
+        with importer.slot() as free:  # another worker checking a file
+            assert free
+            response = upload(client, office, ("accounts.csv", accounts))
+            assert response.status_code == 302
+            assert "Сейчас проверяются другие файлы" in text(client.get(response.headers["Location"]))
+            assert pending_of(demo) == []
+    assert upload(client, office, ("accounts.csv", accounts)).status_code == 200
+    with demo.test_request_context():
+        with importer.slot():
+            assert client.post(f"/office/{office.id}/import/confirm").status_code == 302
+    with demo.app_context():
+        assert Account.get(Account.number == "100001").address != "ул. Солнечная, д. 12, корпус 2"
+    assert client.post(f"/office/{office.id}/import/confirm").status_code == 302
+    with demo.app_context():
+        assert Account.get(Account.number == "100001").address == "ул. Солнечная, д. 12, корпус 2"
