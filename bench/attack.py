@@ -34,6 +34,7 @@ OWNER_PASSWORD = "owner-pass-2026"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROBLEM = re.compile(r'<table[^>]*id="problems".*?<td[^>]*>(.*?)</td><td[^>]*>.*?</td>'
                      r'<td[^>]*>.*?</td><td[^>]*>(.*?)</td>', re.S)
+ALERT = re.compile(r'<div class="alert[^"]*" role="alert">(.*?)</div>', re.S)
 
 
 class Client:
@@ -169,7 +170,9 @@ def attack_uploads(port, server, files):
         for name, data in files.items():
             status, text, seconds = client.upload("/office/1/import", name, data)
             found = PROBLEM.search(text or "")
-            said = (re.sub(r"\s+", " ", found.group(2)).strip()[:110] if found
+            if status == 302:  # refused before reading: the message is on the next page
+                found = ALERT.search(client.request("GET", "/office/1/import")[1] or "")
+            said = (re.sub(r"\s+", " ", found.group(found.lastindex)).strip()[:110] if found
                     else "preview without errors" if status == 200 else (text or "")[:80])
             answers.append((number, name, status, seconds, said))
 
