@@ -13,7 +13,6 @@ import zlib
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 
 MB = 1024 * 1024
 MAX_COLUMNS = 200  # a billing export has a few dozen
@@ -47,6 +46,8 @@ def read_xlsx(data):
         raise damaged()
     if shape.columns == 0:
         return []
+    # lazily: openpyxl brings PIL, which a worker must not hold (see forked.py)
+    from openpyxl import load_workbook
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
@@ -76,7 +77,7 @@ def inspect(archive):
     cells = current_app.config["IMPORT_MAX_CELLS"]
     infos = archive.infolist()
     unpacked = sum(info.file_size for info in infos)
-    if unpacked > 8 * limit:
+    if unpacked > 4 * limit:  # a file within the cell limit unpacks to some 50 MB at most
         raise FileProblem(_(
             "The workbook unpacks to %(size)s MB, far more than a billing export; save the "
             "table as CSV or split it by months.", size=unpacked // MB))

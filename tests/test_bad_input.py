@@ -120,7 +120,7 @@ def test_a_file_name_with_control_characters_is_logged_without_them(office, clie
 # --- forms ---------------------------------------------------------------------------------
 
 def test_every_form_drops_control_characters():
-    import app as application  # noqa: F401 (every module with a form is imported by now)
+    import app  # noqa: F401 (every module with a form is imported by now)
 
     def subclasses(cls):
         for sub in cls.__subclasses__():

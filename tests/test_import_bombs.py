@@ -137,7 +137,8 @@ def test_a_load_waits_while_every_place_for_checking_is_taken(office, client, de
             assert free
             response = upload(client, office, ("accounts.csv", accounts))
             assert response.status_code == 302
-            assert "Сейчас проверяются другие файлы" in text(client.get(response.headers["Location"]))
+            page = client.get(response.headers["Location"])
+            assert "Сейчас проверяются другие файлы" in text(page)
             assert pending_of(demo) == []
     assert upload(client, office, ("accounts.csv", accounts)).status_code == 200
     with demo.test_request_context():
