@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 import importer
+import requisites
 from auth import client_ip, generate_password, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, plain_text
 from models import (
@@ -296,6 +297,8 @@ def create_hoa_command(name, prefixes, inn, address):
     prefixes = [p.strip() for p in prefixes.split(",") if p.strip()]
     if not prefixes or not all(p.isdigit() for p in prefixes):
         raise click.UsageError("Prefixes are digits separated by commas, e.g. 10,11.")
+    if inn and not requisites.inn_ok(inn):
+        raise click.UsageError("The INN must be 10 or 12 digits with valid check digits.")
     hoa = Hoa(name=name.strip(), prefixes=",".join(prefixes), inn=inn, address=address)
     with importer.request_context():
         problem = prefix_problem(hoa, prefixes)

@@ -24,13 +24,16 @@ bp = Blueprint("office_readings", __name__, url_prefix="/office")
 COLUMNS = ["account", "apartment", "meter_serial", "meter_kind", "place", "unit", "zones",
            "period", "t1", "t2", "t3", "submitted_at", "source", "status", "reason"]
 # a formula starts a cell, or a piece of one that a reader splitting on ',' or ';' makes
-FORMULA = re.compile(r"(^|[,;])(\s*)(?=[=+\-@])")
+# (a leading tab or line break also makes some programs read on as a formula)
+FORMULA = re.compile(r"^(?=[=+\-@\t\r])|([,;])([ \t]*)(?=[=+\-@])")
 
 
 def safe_cell(text):
-    """Text a spreadsheet shows as typed: no control or bidi characters, and an apostrophe
-    before =, +, -, @ at the start or after a separator, where it would begin a formula."""
-    return FORMULA.sub(r"\1\2'", plain_text("" if text is None else str(text)))
+    """Text a spreadsheet shows as typed: no control or bidi characters but line breaks and
+    tabs, and an apostrophe before =, +, -, @ at the start or after a separator, where it
+    would begin a formula."""
+    return FORMULA.sub(lambda m: (m.group(1) or "") + (m.group(2) or "") + "'",
+                       plain_text("" if text is None else str(text), lines=True))
 
 
 def chosen_period():
