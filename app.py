@@ -9,6 +9,7 @@ from flask import Flask, render_template, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
+from werkzeug.routing import IntegerConverter
 
 import audit
 import auth
@@ -62,6 +63,10 @@ DEFAULTS = {
     "EMAIL_CHANGE_MAX_AGE": 24 * 3600,
     "PRIVACY_POLICY_VERSION": "2026-11",
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    "IMPORT_PENDING_PER_ACCOUNTANT": 2,  # uploads waiting for confirmation, per accountant
+    "IMPORT_PENDING_MAX_BYTES": 512 * 1024 * 1024,  # and all of them together
+    "IMPORT_CONCURRENT": 2,  # loads checked at once by all workers; the rest wait a minute
+    "IMPORT_MAX_CELLS": 500_000,  # cells of one file (~40 000 rows of charges): bounds memory
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "ru",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
@@ -170,7 +175,16 @@ def load_user(user_id):
     return user
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` ids stop at the databases' 64-bit integers: a longer one is a 404, not an
+    overflow error in the query."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def register_blueprints(app):
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)

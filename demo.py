@@ -18,13 +18,13 @@ def load(echo=print, files=SAMPLE_FILES):
     """Create the demo HOAs and load `files` from data/samples/ (tests may load fewer)."""
     with db.atomic():
         rassvet = Hoa.create(
-            name="ТСЖ «Рассвет»", inn="6312345678", kpp="631201001", address=STREET,
+            name="ТСЖ «Рассвет»", inn="6312345675", kpp="631201001", address=STREET,
             phone="+7 (846) 200-00-01", email="buh@rassvet.example",
             accountant_contact="бухгалтер Анна Викторовна", prefixes="10",
             recipient="ТСЖ «Рассвет»", bank_name="ПАО «Демобанк»", bic="043601999",
-            settlement_account="40703810900000001234", corr_account="30101810200000000999",
+            settlement_account="40703810200000001234", corr_account="30101810400000000999",
             window_start_day=1, window_end_day=31, registration_check="code")
-        Hoa.create(name="ЖСК «Полёт»", inn="6313456789", kpp="631301001",
+        Hoa.create(name="ЖСК «Полёт»", inn="6313456787", kpp="631301001",
                    address="г. Самара, пр. Космонавтов, д. 5", prefixes="20",
                    phone="+7 (846) 200-00-02", accountant_contact="бухгалтер Олег Петрович")
         with importer.request_context():

@@ -1,5 +1,6 @@
 """Forms, one class per page; checks that need the database live in the views."""
 import re
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -12,8 +13,36 @@ from wtforms.validators import (
     DataRequired, EqualTo, Length, NumberRange, Optional, StopValidation, ValidationError,
 )
 
+import requisites
 from emails import is_email_address
 from models import REGISTRATION_CHECKS, parse_period
+
+# Control characters: NUL is refused by PostgreSQL, the others hide or reorder text on a
+# screen, a receipt or in a spreadsheet (U+202E shows «gpj.exe» as «exe.jpg»).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" \
+    "\u2028\u2029\ufeff"
+_CONTROLS = {c: None for c in [*range(0x20), *range(0x7f, 0xa0), *map(ord, BIDI_CONTROLS)]}
+_CONTROLS_BUT_LINES = {c: v for c, v in _CONTROLS.items() if chr(c) not in "\t\n\r"}
+
+
+def plain_text(text, lines=False):
+    """Text without control characters; `lines` keeps line breaks and tabs."""
+    if text.__class__ is not str:
+        return text
+    return text.translate(_CONTROLS_BUT_LINES if lines else _CONTROLS)
+
+
+class Form(FlaskForm):
+    """The base of every form: no text field lets a control character through."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                lines = issubclass(field_class, TextAreaField)
+                clean = (lambda v: plain_text(v, lines=True)) if lines else plain_text
+                options["filters"] = [clean, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
 
@@ -80,7 +109,7 @@ def new_password_fields():
     return new, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     account = account_field()
     email = email_field()
     name = StringField(_l("Your name (optional)"), validators=[
@@ -91,15 +120,15 @@ class RegisterForm(FlaskForm):
         DataRequired(_l("Registration needs your consent to the processing of personal data."))])
 
 
-class ResendActivationForm(FlaskForm):
+class ResendActivationForm(Form):
     account = account_field()
 
 
-class ConfirmLinkForm(FlaskForm):
+class ConfirmLinkForm(Form):
     """The one button behind a mailed link: opening the link changes nothing, pressing this does."""
 
 
-class OperatorRequestForm(FlaskForm):
+class OperatorRequestForm(Form):
     account = account_field()
     email = email_field()
     phone = StringField(_l("Phone"), validators=[
@@ -109,18 +138,18 @@ class OperatorRequestForm(FlaskForm):
         Optional(), Length(max=1000, message=_l("The message must be at most 1000 characters."))])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     account = account_field()
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=128)])
     remember = BooleanField(_l("Remember me on this device"))
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     account = account_field()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[
         Optional(), Length(max=100, message=_l("The name must be at most 100 characters."))])
     phone = StringField(_l("Phone"), validators=[
@@ -137,13 +166,13 @@ def _check_phone(field):
         raise ValidationError(_l("A phone number has digits, spaces, +, - and brackets only."))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(_l("Enter your current password.")), Length(max=128)])
     new_password, new_password_confirm = new_password_fields()
 
 
-class OfficeLoginForm(FlaskForm):
+class OfficeLoginForm(Form):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=128)])
@@ -151,29 +180,39 @@ class OfficeLoginForm(FlaskForm):
 
 # --- the accountant's office ---------------------------------------------------------------
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     files = MultipleFileField(_l("Files from the billing program (CSV or XLSX)"), validators=[
         DataRequired(_l("Choose one or more files."))])
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(_l("Enter a title.")),
         Length(max=200, message=_l("The title must be at most 200 characters."))])
     body = TextAreaField(_l("Text"), validators=[
         Optional(), Length(max=3000, message=_l("The text must be at most 3000 characters."))])
     starts_on = DateField(_l("Show from"), validators=[
-        DataRequired(_l("Enter the first day to show the notice."))])
-    ends_on = DateField(_l("Show until (optional)"), validators=[Optional()])
+        DataRequired(_l("Enter the first day to show the notice.")), lambda f, field: _near(field)])
+    ends_on = DateField(_l("Show until (optional)"), validators=[
+        Optional(), lambda f, field: _near(field)])
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day cannot be before the first day."))
 
 
+# days a notice or a bill can name: the pages and PDFs count months around them
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
+
+
+def _near(field):
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Enter a date between 1990 and 2099."))
+
+
 def digits_field(label, counts, message):
     def check(form, field):
-        if field.data and not (field.data.isdigit() and len(field.data) in counts):
+        if field.data and not any(requisites.ascii_digits(field.data, n) for n in counts):
             raise ValidationError(message)
     return StringField(label, filters=[lambda v: (v or "").strip()], validators=[check])
 
@@ -189,7 +228,7 @@ def text_field(label, limit=255):
         Optional(), Length(max=limit, message=_l("The value is too long."))])
 
 
-class HoaSettingsForm(FlaskForm):
+class HoaSettingsForm(Form):
     name = StringField(_l("Name"), filters=[lambda v: (v or "").strip()], validators=[
         DataRequired(_l("Enter the HOA's name.")), Length(max=255)])
     address = text_field(_l("Address"))
@@ -219,6 +258,24 @@ class HoaSettingsForm(FlaskForm):
                        "\"account number only\", anyone who knows or guesses a number can "
                        "register it with their own e-mail and see the owner's name, address, "
                        "debt and readings."))
+
+    def validate_inn(self, field):
+        if field.data and not field.errors and not requisites.inn_ok(field.data):
+            raise ValidationError(_l("The INN's check digits do not match: check it against "
+                                     "the registration papers."))
+
+    def validate_settlement_account(self, field):
+        self._check_key(field, False)
+
+    def validate_corr_account(self, field):
+        self._check_key(field, True)
+
+    def _check_key(self, field, correspondent):
+        """Runs after the length checks; a BIC with errors of its own is reported there."""
+        if field.data and not field.errors and requisites.ascii_digits(self.bic.data, 9) \
+                and not requisites.account_key_ok(self.bic.data, field.data, correspondent):
+            raise ValidationError(_l("The account number does not match the BIC (its control "
+                                     "digit is wrong): check both against the bank's details."))
 
     def validate_prefixes(self, field):
         if not all(p.isdigit() and len(p) <= 10 for p in field.data.split(",")):
@@ -280,7 +337,7 @@ def zone_label(meter, zone):
     return ZONE_LABELS[zone] if meter.zones > 1 else _l("This month's reading")
 
 
-class ReadingsForm(FlaskForm):
+class ReadingsForm(Form):
     """This month's readings for the meters of one account: m<id>_t<zone> per tariff zone,
     m<id>_replaced and m<id>_confirm per meter."""
 
@@ -321,7 +378,7 @@ class OfficeReadingForm(ReadingsForm):
             raise ValidationError(_l("Enter the month as year-month, e.g. 2026-03."))
 
 
-class ReadingStatusForm(FlaskForm):
+class ReadingStatusForm(Form):
     """The accountant's decision on a reading: accept it, or decline it with a reason."""
     decision = StringField()
     reason = StringField(_l("Reason (shown to the resident)"), validators=[

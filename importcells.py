@@ -1,4 +1,5 @@
 """Reading one cell of an imported file: numbers, money, dates, months, account numbers, kinds."""
+import math
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -6,10 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from emails import is_email_address
-from forms import normalize_account
-from models import METER_KIND_TABLE
-
-CENT = Decimal("0.01")
+from forms import FIRST_DAY, LAST_DAY, normalize_account, plain_text
+from models import METER_KIND_TABLE, Charge
 
 
 class Bad(ValueError):
@@ -46,8 +45,29 @@ def to_decimal(value):
     return Decimal(text)
 
 
+LARGEST_WHOLE = 100_000  # residents of a flat, tariff zones: an INTEGER column holds far more
+
+
+def bounded(value, field):
+    """A number the model's DecimalField `field` can hold, rounded as it stores it: '1e300'
+    or thirty digits is refused, not overflowed."""
+    limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Bad(_("«%(value)s» is not a number.", value=shown(value)))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= limit:
+        number = limit  # a float's Decimal would have hundreds of digits
+    else:
+        number = to_decimal(value)
+        if abs(number) < limit:
+            number = number.quantize(Decimal(1).scaleb(-field.decimal_places), ROUND_HALF_UP)
+    if abs(number) >= limit:
+        raise Bad(_("«%(value)s» is too large: the value must be below %(limit)s.",
+                    value=shown(value), limit=f"{limit:,}".replace(",", " ")))
+    return number
+
+
 def money(value):
-    return to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+    return bounded(value, Charge.amount)
 
 
 def plus_money(value):
@@ -64,15 +84,21 @@ def positive_money(value):
     return number
 
 
-def plus_number(value):
-    number = to_decimal(value)
-    if number < 0:
-        raise Bad(_("The value must not be negative."))
-    return number
+def plus_number_of(field):
+    """Parses a non-negative number that fits the model's DecimalField `field`."""
+    def parse(value):
+        number = bounded(value, field)
+        if number < 0:
+            raise Bad(_("The value must not be negative."))
+        return number
+    return parse
 
 
 def whole(value):
-    number = to_decimal(value)
+    number = to_decimal(value) if not isinstance(value, float) or math.isfinite(value) else None
+    if number is None or abs(number) >= LARGEST_WHOLE:
+        raise Bad(_("«%(value)s» is too large: the value must be below %(limit)s.",
+                    value=shown(value), limit=f"{LARGEST_WHOLE:,}".replace(",", " ")))
     if number != number.to_integral_value() or number < 0:
         raise Bad(_("«%(value)s» is not a whole number.", value=shown(value)))
     return int(number)
@@ -83,7 +109,15 @@ ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 
 
 def day(value):
-    """'25.03.2026', '25.03.26', '2026-03-25' or an Excel date cell -> date."""
+    """'25.03.2026', '25.03.26', '2026-03-25' or an Excel date cell -> a date a bill can name
+    (1990–2099: the pages and PDFs count months around it)."""
+    found = any_day(value)
+    if not FIRST_DAY <= found <= LAST_DAY:
+        raise Bad(_("«%(value)s» is outside the years 1990–2099.", value=shown(value)))
+    return found
+
+
+def any_day(value):
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -132,7 +166,7 @@ def period(value):
             found = pattern.fullmatch(text)
             if found:
                 year, month = (int(g) for g in order(found.groups()))
-                if 1 <= month <= 12 and 1900 < year < 2200:
+                if 1 <= month <= 12 and FIRST_DAY.year <= year <= LAST_DAY.year:
                     return date(year, month, 1)
     raise Bad(_("«%(value)s» is not a month; write it as 03.2026 or 2026-03.", value=shown(value)))
 
@@ -155,7 +189,7 @@ def text_of(limit):
     def parse(value):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = " ".join(str(value).split())
+        text = " ".join(plain_text(str(value)).split())
         if len(text) > limit:
             raise Bad(_("The value is longer than %(limit)s characters.", limit=limit))
         return text

@@ -6,6 +6,7 @@
 The work is shared out: importfiles.py reads a file into rows, importcells.py reads each cell,
 importkinds.py lists the columns of each kind of file, importbatch.py checks and saves a batch.
 """
+import fcntl
 import json
 import os
 import re
@@ -13,9 +14,10 @@ import secrets
 import shutil
 import tempfile
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
 from huey import crontab
 
 import jobs
@@ -32,6 +34,32 @@ MAX_PROBLEMS = 200
 def check(hoa, files, progress=None):
     """Read and check files [(name, bytes)] for an HOA; nothing is written."""
     return Batch(hoa, files, progress)
+
+
+@contextmanager
+def slot():
+    """True while this worker holds one of IMPORT_CONCURRENT places for checking a load, False
+    when all are taken: a big file keeps a worker busy for seconds, and the other workers must
+    stay free for the residents. The lock files live in the upload folder; a killed worker's
+    lock goes with it."""
+    folder = stash_folder()
+    for number in range(current_app.config["IMPORT_CONCURRENT"]):
+        lock = open(os.path.join(folder, f"slot-{number}.lock"), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        try:
+            yield True
+        finally:
+            lock.close()  # closing releases the lock
+        return
+    yield False
+
+
+def busy():
+    return _("Other files are being checked right now. Please try again in a minute.")
 
 
 def summary_lines(summary):
@@ -72,19 +100,60 @@ def stash_folder():
     return folder
 
 
-def stash(files):
-    """Keep uploaded files on the server; the random token is all the session holds."""
+def stash(files, owner):
+    """Keep uploaded files on the server; the random token is all the session holds.
+    An accountant keeps IMPORT_PENDING_PER_ACCOUNTANT uploads at most: a new one drops the
+    oldest, whose preview then asks to upload again."""
     folder = stash_folder()
     forget_old(folder)
+    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
+    for _time, _size, path in sorted(pending(folder, owner))[:-keep or None]:
+        shutil.rmtree(path, ignore_errors=True)
     token = secrets.token_urlsafe(24)
     path = os.path.join(folder, token)
     os.mkdir(path, 0o700)
     for index, (name, data) in enumerate(files):
         with open(os.path.join(path, f"{index}.data"), "wb") as f:
             f.write(data)
+    with open(os.path.join(path, "owner"), "w", encoding="utf-8") as f:
+        f.write(str(owner))
     with open(os.path.join(path, "names.json"), "w", encoding="utf-8") as f:
         json.dump([name for name, _d in files], f)
     return token
+
+
+def no_room(owner, files):
+    """Why a new upload cannot wait for its confirmation, or None when it can: all the
+    uploads waiting on the server together stay within IMPORT_PENDING_MAX_BYTES."""
+    folder = stash_folder()
+    forget_old(folder)
+    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
+    mine = sorted(pending(folder, owner))
+    dropped = {path for _t, _s, path in mine[:-keep or None]}
+    held = sum(size for _t, size, path in pending(folder) if path not in dropped)
+    if held + sum(len(data) for _name, data in files) > current_app.config[
+            "IMPORT_PENDING_MAX_BYTES"]:
+        return _("The server holds too many uploads waiting for confirmation right now. "
+                 "Try again in a few hours or ask the service operator.")
+    return None
+
+
+def pending(folder, owner=None):
+    """(time, bytes, path) of the uploads waiting, all or one accountant's."""
+    found = []
+    for entry in os.scandir(folder):
+        if not (TOKEN.fullmatch(entry.name) and entry.is_dir()):
+            continue
+        try:
+            if owner is not None:
+                with open(os.path.join(entry.path, "owner"), encoding="utf-8") as f:
+                    if f.read() != str(owner):
+                        continue
+            sizes = [part.stat().st_size for part in os.scandir(entry.path)]
+            found.append((entry.stat().st_mtime, sum(sizes), entry.path))
+        except OSError:  # removed meanwhile, or left by an older version without an owner
+            continue
+    return found
 
 
 def unstash(token):

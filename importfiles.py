@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from importcells import Bad, header_key, shown
 from importkinds import ALIASES, KINDS, SIGNATURES
+from importxlsx import MAX_COLUMNS, FileProblem, blank, read_xlsx, too_many
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 SKIPPED_ROWS = {"итого", "всего", "total"}
@@ -30,10 +31,6 @@ class Problem:
         if self.column:
             where.append(_("column «%(column)s»", column=self.column))
         return f"{', '.join(where)}: {self.message}"
-
-
-class FileProblem(Exception):
-    """The file as a whole cannot be read."""
 
 
 @dataclass
@@ -63,20 +60,6 @@ def not_a_table():
              "(text with separators) or as an Excel workbook (.xlsx).")
 
 
-def read_xlsx(data):
-    from openpyxl import load_workbook  # lazily: ~80 ms and several MB, for XLSX files only
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size into the file
-        return [(number, list(row)) for number, row in
-                enumerate(sheet.iter_rows(values_only=True), start=1)
-                if not all(blank(cell) for cell in row)]
-    except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
-        raise FileProblem(_("The file could not be read as an Excel workbook (.xlsx): it is "
-                            "damaged, protected with a password or not a workbook.")) from None
-
-
 def decode(data):
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
@@ -97,15 +80,28 @@ def read_csv(data):
     counts = {d: sum(line.count(d) for line in head) for d in (";", "\t", ",")}
     delimiter = max(counts, key=lambda d: counts[d])  # ties go to ';', then tab
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = list(bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
         if len(records) == physical_lines(text):  # no quoted line breaks: row n is line n
             numbered = enumerate(records, start=1)
         else:
-            numbered = numbered_records(text, delimiter)
+            numbered = list(numbered_records(text, delimiter))
     except csv.Error:
         raise FileProblem(not_a_table()) from None
     return [(n, cells) for n, cells in numbered
             if cells and (cells[0].strip() or "".join(cells).strip())]
+
+
+def bounded(records):
+    """The records, refusing a file with more cells or columns than a billing export has."""
+    max_cells, cells = current_app.config["IMPORT_MAX_CELLS"], 0
+    for record in records:
+        cells += len(record)
+        if cells > max_cells:
+            raise too_many(max_cells)
+        if len(record) > MAX_COLUMNS:
+            raise FileProblem(_("A row has %(count)s columns; a billing export has at most "
+                                "%(limit)s.", count=len(record), limit=MAX_COLUMNS))
+        yield record
 
 
 def physical_lines(text):
@@ -121,10 +117,6 @@ def numbered_records(text, delimiter):
     for cells in reader:
         yield start, cells
         start = reader.line_num + 1
-
-
-def blank(cell):
-    return cell is None or (cell.__class__ is str and not cell.strip())
 
 
 def parse_file(name, data, problems):

@@ -2,9 +2,14 @@
 from dataclasses import dataclass
 
 from importcells import (
-    account_number, day, email, header_key, meter_kind, money, period, plus_money, plus_number,
+    account_number, day, email, header_key, meter_kind, money, period, plus_money, plus_number_of,
     positive_money, text_of, whole,
 )
+from models import Account, Charge, Meter
+
+# non-negative numbers that fit their columns
+area, volume, tariff = (plus_number_of(f) for f in (Account.area, Charge.volume, Charge.tariff))
+reading = plus_number_of(Meter.initial_t1)
 
 METER_UNITS = {"cold_water": "м³", "hot_water": "м³", "electricity": "кВт·ч", "gas": "м³",
                "heat": "Гкал"}
@@ -30,7 +35,7 @@ KINDS = {
         Column("address", text_of(255), "Адрес|адрес дома|address", True),
         Column("apartment", text_of(20), "Квартира|кв|кв.|№ кв|помещение|apartment|flat"),
         Column("owner", text_of(255), "Собственник|владелец|фио|фио собственника|owner"),
-        Column("area", plus_number, "Площадь|общая площадь|площадь м2|площадь кв м|area"),
+        Column("area", area, "Площадь|общая площадь|площадь м2|площадь кв м|area"),
         Column("residents", whole, "Проживает|проживающих|зарегистрировано|кол во проживающих|"
                                    "residents"),
         Column("email_on_file", email, "E-mail|email|эл почта|электронная почта"),
@@ -41,8 +46,8 @@ KINDS = {
         Column("account", account_number, ACCOUNT, True),
         Column("service", text_of(255), "Услуга|наименование услуги|вид услуги|service", True),
         Column("unit", text_of(20), "Ед. изм.|единица измерения|ед изм|единица|unit"),
-        Column("volume", plus_number, "Объём|объем|количество|кол во|volume"),
-        Column("tariff", plus_number, "Тариф|цена|tariff"),
+        Column("volume", volume, "Объём|объем|количество|кол во|volume"),
+        Column("tariff", tariff, "Тариф|цена|tariff"),
         Column("amount", plus_money, "Начислено|начислено по тарифу|сумма|amount", True),
         Column("recalculation", money, "Перерасчёт|перерасчет|перерасчеты|корректировка|"
                                        "recalculation"),
@@ -71,12 +76,12 @@ KINDS = {
                                       "verified until"),
         Column("commissioned_on", day, "Дата установки|введен в эксплуатацию|установлен|"
                                        "commissioned on"),
-        Column("initial_t1", plus_number, "Начальные показания|начальное показание|"
+        Column("initial_t1", reading, "Начальные показания|начальное показание|"
                                           "начальные показания т1|показания т1|т1|"
                                           "начальные показания t1|t1|initial|initial t1"),
-        Column("initial_t2", plus_number, "Начальные показания Т2|показания т2|т2|"
+        Column("initial_t2", reading, "Начальные показания Т2|показания т2|т2|"
                                           "начальные показания t2|t2|initial t2"),
-        Column("initial_t3", plus_number, "Начальные показания Т3|показания т3|т3|"
+        Column("initial_t3", reading, "Начальные показания Т3|показания т3|т3|"
                                           "начальные показания t3|t3|initial t3"),
     ],
 }

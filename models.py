@@ -175,10 +175,11 @@ class Hoa(BaseModel):
         return [p.strip() for p in self.prefixes.split(",") if p.strip()]
 
     @classmethod
-    def for_number(cls, number):
-        """The HOA owning an account number by its longest matching prefix, or None."""
+    def for_number(cls, number, hoas=None):
+        """The HOA owning an account number by its longest matching prefix, or None;
+        `hoas` spares the query when many numbers are looked up."""
         best, best_len = None, 0
-        for hoa in cls.select():
+        for hoa in cls.select() if hoas is None else hoas:
             for prefix in hoa.prefix_list:
                 if number.startswith(prefix) and len(prefix) > best_len:
                     best, best_len = hoa, len(prefix)

@@ -14,8 +14,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 import importer
+import requisites
 from auth import client_ip, generate_password, safe_next
-from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
+from forms import (
+    HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm, plain_text,
+)
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
 )
@@ -134,10 +137,18 @@ def imports(hoa_id):
             ImportLog.created_at.desc(), ImportLog.id.desc()).limit(20)]
         return render_template("office/import.html", hoa=hoa, form=form, logs=logs,
                                kinds=importer.KINDS), 400 if form.is_submitted() else 200
-    batch = importer.check(hoa, files)
     discard_pending()
+    full = importer.no_room(current_user.id, files)
+    if full:
+        flash(full, "danger")
+        return redirect(url_for("office.imports", hoa_id=hoa.id))
+    with importer.slot() as free:
+        if not free:
+            flash(importer.busy(), "warning")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+        batch = importer.check(hoa, files)
     if batch.ok:
-        session["import"] = {"token": importer.stash(files), "hoa": hoa.id}
+        session["import"] = {"token": importer.stash(files, current_user.id), "hoa": hoa.id}
     return render_template("office/import_preview.html", hoa=hoa, batch=batch,
                            meter_words=importer.METER_WORDS, max_problems=importer.MAX_PROBLEMS,
                            summary=batch.summary() if batch.ok else None), 200 if batch.ok else 422
@@ -147,18 +158,22 @@ def imports(hoa_id):
 @accountant_required
 def confirm_import(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
-    pending = session.pop("import", None) or {}
-    files = importer.unstash(pending.get("token")) if pending.get("hoa") == hoa.id else None
-    if not files:
-        flash(_("The uploaded files are no longer on the server. Please upload them again."),
-              "warning")
-        return redirect(url_for("office.imports", hoa_id=hoa.id))
-    batch = importer.check(hoa, files)
-    importer.discard(pending["token"])
-    if not batch.ok:  # the data changed since the preview, e.g. another load
-        return render_template("office/import_preview.html", hoa=hoa, batch=batch,
-                               max_problems=importer.MAX_PROBLEMS), 422
-    totals = batch.save(current_user.id, client_ip())
+    with importer.slot() as free:
+        if not free:
+            flash(importer.busy(), "warning")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+        pending = session.pop("import", None) or {}
+        files = importer.unstash(pending.get("token")) if pending.get("hoa") == hoa.id else None
+        if not files:
+            flash(_("The uploaded files are no longer on the server. Please upload them again."),
+                  "warning")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+        batch = importer.check(hoa, files)
+        importer.discard(pending["token"])
+        if not batch.ok:  # the data changed since the preview, e.g. another load
+            return render_template("office/import_preview.html", hoa=hoa, batch=batch,
+                                   max_problems=importer.MAX_PROBLEMS), 422
+        totals = batch.save(current_user.id, client_ip())
     flash(_("The data is saved: %(files)s.", files=", ".join(totals["files"])), "success")
     return redirect(url_for("office.imports", hoa_id=hoa.id))
 
@@ -166,8 +181,8 @@ def confirm_import(hoa_id):
 def uploaded_files(form):
     """[(file name, bytes)]; a little over the size limit is read, so it can be reported."""
     limit = current_app.config["IMPORT_MAX_BYTES"]
-    files = [(PurePath(f.filename.replace("\\", "/")).name or "file", f.stream.read(limit + 1))
-             for f in form.files.data if f.filename]
+    files = [(plain_text(PurePath(f.filename.replace("\\", "/")).name)[:200] or "file",
+              f.stream.read(limit + 1)) for f in form.files.data if f.filename]
     if not files:  # browsers send one nameless part when no file is chosen
         form.files.errors = [_("Choose one or more files.")]
     return files
@@ -312,6 +327,8 @@ def create_hoa_command(name, prefixes, inn, address):
     prefixes = [p.strip() for p in prefixes.split(",") if p.strip()]
     if not prefixes or not all(p.isdigit() for p in prefixes):
         raise click.UsageError("Prefixes are digits separated by commas, e.g. 10,11.")
+    if inn and not requisites.inn_ok(inn):
+        raise click.UsageError("The INN must be 10 or 12 digits with valid check digits.")
     hoa = Hoa(name=name.strip(), prefixes=",".join(prefixes), inn=inn, address=address)
     with importer.request_context():
         problem = prefix_problem(hoa, prefixes)

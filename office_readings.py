@@ -1,6 +1,7 @@
 """The office's readings: a month's readings of an HOA, entry on a resident's behalf, export."""
 import csv
 import io
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -8,7 +9,9 @@ from flask_login import current_user
 
 from auth import client_ip
 from formats import format_number
-from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
+from forms import (
+    OfficeReadingForm, ReadingStatusForm, plain_text, reading_field_name, zone_label,
+)
 from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
 from office import accountant_required, get_hoa_or_404
 from readings import (
@@ -21,13 +24,17 @@ bp = Blueprint("office_readings", __name__, url_prefix="/office")
 # The export's columns, in order; docs/readings.md describes each for the billing program.
 COLUMNS = ["account", "apartment", "meter_serial", "meter_kind", "place", "unit", "zones",
            "period", "t1", "t2", "t3", "submitted_at", "source", "status", "reason"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a formula starts a cell, or a piece of one that a reader splitting on ',' or ';' makes
+# (a leading tab or line break also makes some programs read on as a formula)
+FORMULA = re.compile(r"^(?=[=+\-@\t\r])|([,;])([ \t]*)(?=[=+\-@])")
 
 
 def safe_cell(text):
-    """Text a spreadsheet shows as typed: a leading =, +, -, @ would make it a formula."""
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Text a spreadsheet shows as typed: no control or bidi characters but line breaks and
+    tabs, and an apostrophe before =, +, -, @ at the start or after a separator, where it
+    would begin a formula."""
+    return FORMULA.sub(lambda m: (m.group(1) or "") + (m.group(2) or "") + "'",
+                       plain_text("" if text is None else str(text), lines=True))
 
 
 def chosen_period():

@@ -39,11 +39,11 @@ SERVICES = [("Содержание и ремонт жилого помещени
 
 def generate(accounts):
     """One HOA with `accounts` accounts, 12 months of charges and payments, two meters each."""
-    hoa = Hoa.create(name="ТСЖ «Бенчмарк»", inn="6312345678", kpp="631201001",
+    hoa = Hoa.create(name="ТСЖ «Бенчмарк»", inn="6312345675", kpp="631201001",
                      address="г. Самара, ул. Тестовая, д. 1", phone="+7 (846) 200-00-09",
                      prefixes="9", recipient="ТСЖ «Бенчмарк»", bank_name="ПАО «Демобанк»",
-                     bic="043601999", settlement_account="40703810900000001234",
-                     corr_account="30101810200000000999")
+                     bic="043601999", settlement_account="40703810200000001234",
+                     corr_account="30101810400000000999")
     with db.atomic():
         Account.insert_many([dict(number=str(900000 + i), hoa=hoa, address=f"г. Самара, ул. "
                                   f"Тестовая, д. {1 + i // 200}", apartment=str(i % 200 + 1),

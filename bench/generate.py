@@ -120,8 +120,8 @@ def generate(accounts, residents=200, log=print, today=None):
     last = month_start(today or date.today())
     months = [add_months(last, i - MONTHS + 1) for i in range(MONTHS)]
     hoa = Hoa.create(name="УК «Бенчмарк»", inn="6300000000", prefixes="7", recipient="УК «Бенчмарк»",
-                     bank_name="ПАО «Банк»", bic="043601999", settlement_account="40702810900000000001",
-                     corr_account="30101810200000000999", window_start_day=1, window_end_day=31,
+                     bank_name="ПАО «Банк»", bic="043601999", settlement_account="40702810600000000001",
+                     corr_account="30101810400000000999", window_start_day=1, window_end_day=31,
                      address="г. Самара", phone="+7 (846) 200-00-00")
     Hoa.create(name="ТСЖ «Соседи»", prefixes="8")
     for i in range(3):

@@ -2,6 +2,8 @@
 import re
 from datetime import date
 
+import pytest
+
 from models import Accountant, AuditEvent, Charge, Hoa, ImportLog
 
 CHARGES = "Период;Лицевой счёт;Услуга;Начислено\n12.2026;100001;Вывоз ТКО;120,50\n"
@@ -61,11 +63,11 @@ def test_import_into_an_unknown_hoa(demo, runner, tmp_path):
 
 def test_create_hoa_and_accountant_who_can_log_in(app, runner, client):
     result = runner.invoke(args=["create-hoa", "--name", "ТСЖ «Заря»", "--prefixes", "40, 41",
-                                 "--inn", "6300000000"])
+                                 "--inn", "6300000002"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         hoa = Hoa.get(Hoa.name == "ТСЖ «Заря»")
-        assert hoa.prefixes == "40,41" and hoa.inn == "6300000000"
+        assert hoa.prefixes == "40,41" and hoa.inn == "6300000002"
     result = runner.invoke(args=["create-accountant", "--email", "Buh@Zarya.example",
                                  "--name", "Ирина", "--hoa", str(hoa.id)])
     assert result.exit_code == 0, result.output
@@ -74,6 +76,15 @@ def test_create_hoa_and_accountant_who_can_log_in(app, runner, client):
                                                   "password": password})
     assert response.status_code == 302
     assert client.get(f"/office/{hoa.id}/import").status_code == 200
+
+
+@pytest.mark.parametrize("inn", ["6300000000", "６３０００００００２", "630000000"])
+def test_create_hoa_refuses_a_wrong_inn(app, runner, inn):
+    result = runner.invoke(args=["create-hoa", "--name", "ТСЖ «Заря»", "--prefixes", "40",
+                                 "--inn", inn])
+    assert result.exit_code != 0 and "valid check digits" in result.output
+    with app.app_context():
+        assert not Hoa.select().where(Hoa.name == "ТСЖ «Заря»").exists()
 
 
 def test_create_hoa_refuses_a_taken_prefix(demo, runner):

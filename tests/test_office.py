@@ -188,9 +188,9 @@ def test_a_wrong_notice_is_not_saved(office, client, demo, data, message):
 SETTINGS = {
     "name": "ТСЖ «Рассвет»", "address": "г. Самара, ул. Солнечная, д. 12", "phone": "",
     "email": "buh@rassvet.example", "accountant_contact": "Анна Викторовна", "prefixes": "10",
-    "recipient": "ТСЖ «Рассвет»", "inn": "6312345678", "kpp": "631201001",
+    "recipient": "ТСЖ «Рассвет»", "inn": "6312345675", "kpp": "631201001",
     "bank_name": "ПАО «Демобанк»", "bic": "043601999",
-    "settlement_account": "40703810900000001234", "corr_account": "30101810200000000999",
+    "settlement_account": "40703810200000001234", "corr_account": "30101810400000000999",
     "window_start_day": "15", "window_end_day": "25", "pay_by_day": "10",
     "registration_check": "code",
 }
@@ -227,3 +227,47 @@ def test_wrong_settings_are_not_saved(office, client, demo, change, message):
     assert message in text(response)
     with demo.app_context():
         assert Hoa.select().where(Hoa.id == office.id).dicts().get() == before
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"bic": "０４３６０１９９９"}, "БИК состоит из 9 цифр."),
+    ({"inn": "²²²²²²²²²²"}, "ИНН состоит из 10 цифр"),
+    ({"kpp": "６３１２０１００１"}, "КПП состоит из 9 цифр."),
+    ({"settlement_account": "４０７０３８１０２００００００１２３４"}, "20 цифр"),
+    ({"inn": "6312345678"}, "Контрольные цифры ИНН не сходятся"),
+    ({"inn": "500100732250"}, "Контрольные цифры ИНН не сходятся"),
+    ({"settlement_account": "40703810900000001234"}, "Номер счёта не сходится с БИК"),
+    ({"corr_account": "30101810200000000999"}, "Номер счёта не сходится с БИК"),
+    ({"bic": "044525225"}, "Номер счёта не сходится с БИК"),
+])
+def test_requisites_need_ascii_digits_and_their_control_sums(office, client, demo, change,
+                                                             message):
+    with demo.app_context():
+        before = Hoa.select().where(Hoa.id == office.id).dicts().get()
+    response = client.post(f"/office/{office.id}/settings", data=dict(SETTINGS, **change))
+    assert response.status_code == 400
+    assert message in text(response)
+    with demo.app_context():
+        assert Hoa.select().where(Hoa.id == office.id).dicts().get() == before
+
+
+def test_real_requisites_with_their_control_sums_are_saved(office, client, demo):
+    """Sberbank's published details: a 12-digit INN of a person is accepted too."""
+    response = client.post(f"/office/{office.id}/settings", data=dict(
+        SETTINGS, inn="500100732259", bic="044525225", settlement_account="40702810038000017240",
+        corr_account="30101810400000000225"))
+    assert response.status_code == 302
+    with demo.app_context():
+        hoa = Hoa.get_by_id(office.id)
+        assert (hoa.inn, hoa.bic, hoa.corr_account) == ("500100732259", "044525225",
+                                                        "30101810400000000225")
+
+
+def test_the_demo_requisites_pass_their_own_checks(demo):
+    import requisites
+    with demo.app_context():
+        for hoa in Hoa.select():
+            assert requisites.inn_ok(hoa.inn), hoa.name
+            if hoa.bic:
+                assert requisites.account_key_ok(hoa.bic, hoa.settlement_account)
+                assert requisites.account_key_ok(hoa.bic, hoa.corr_account, correspondent=True)

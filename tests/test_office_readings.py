@@ -1,6 +1,7 @@
 """The office's readings: the month's list, entry on a resident's behalf and the export."""
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -208,3 +209,19 @@ def test_decision_on_other_hoa_reading_is_404(meters, office, client, demo):
     assert r.status_code == 404
     with demo.app_context():
         assert Reading.get_by_id(foreign.id).status == "accepted"
+
+
+def test_csv_export_is_safe_for_readers_splitting_on_commas(meters, office, client, demo):
+    with demo.app_context():
+        Meter.update(place="-place,=2+2; @SUM(A1)\u202e\x00").where(
+            Meter.id == meters["cold"]).execute()
+    raw = client.get(f"/office/{office.id}/readings/export.csv?period=2026-03").get_data()
+    content = raw.decode("utf-8-sig")
+    assert "\u202e" not in content and "\x00" not in content
+    assert "'-place,'=2+2; '@SUM(A1)" in content
+    for delimiter in (";", ","):
+        for row in csv.reader(io.StringIO(content), delimiter=delimiter):
+            assert not any(cell.strip().startswith(("=", "+", "-", "@")) for cell in row), row
+    for line in content.splitlines():  # a reader that splits without minding quotes
+        for cell in re.split("[,;]", line):
+            assert not cell.strip().startswith(("=", "+", "-", "@")), line

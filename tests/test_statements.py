@@ -29,7 +29,7 @@ def test_month_shows_services_penalty_payments_and_pay_section(resident_a):
     html = r.get_data(as_text=True)
     for text in ["Горячее водоснабжение", "м³", "2,8", "221,39", "619,89 ₽", "-100,00 ₽",
                  "50,00 ₽", "05.10.2026", "11.10.2026", "2 000,00 ₽", "1 500,00 ₽",
-                 "043601999", "40703810900000001234", "30101810200000000999", "10.11.2026"]:
+                 "043601999", "40703810200000001234", "30101810400000000999", "10.11.2026"]:
         assert text in html, text
     assert re.search(r'data-penalty>15,30 ₽<', html)
     assert re.search(r'data-total>5 112,48 ₽<', html)
