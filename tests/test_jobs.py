@@ -33,7 +33,7 @@ def test_nightly_backup_off_with_keep_zero(tmp_path):
 
 def test_stale_uploads_are_removed_hourly_fresh_ones_stay(app):
     with app.test_request_context():
-        old, fresh = importer.stash([("a.csv", b"1")]), importer.stash([("b.csv", b"2")])
+        old, fresh = importer.stash([("a.csv", b"1")], 1), importer.stash([("b.csv", b"2")], 1)
         folder = importer.stash_folder()
         past = time.time() - (importer.STASH_HOURS + 1) * 3600
         os.utime(os.path.join(folder, old), (past, past))
