@@ -145,3 +145,21 @@ def test_a_server_hashes_with_the_full_work_factor(tmp_path):
     assert resident.login(password=password).status_code == 302
     assert resident.client.get("/cabinet").status_code == 200
     assert TESTING_PASSWORD_METHOD != PASSWORD_METHOD
+
+
+def test_expired_email_change_link_keeps_the_old_email(logged_in, client, outbox, demo):
+    r = client.post("/cabinet/profile", data={"name": "Анна", "phone": "",
+                                              "email": "new@example.ru"})
+    assert r.status_code == 302
+    link = path_of(outbox.links(outbox.last())[0])
+    demo.config["EMAIL_CHANGE_MAX_AGE"] = -1  # every token is now past its age
+    r = client.get(link)
+    assert r.status_code == 400
+    assert "Срок действия ссылки истёк" in body(r) and "ещё раз" in body(r)
+    with demo.app_context():
+        assert Resident.get().email == "resident@example.ru"
+        assert Resident.get().pending_email == "new@example.ru"
+    demo.config["EMAIL_CHANGE_MAX_AGE"] = 24 * 3600  # the same link, still young, works
+    assert "Новый e-mail подтверждён" in body(client.get(link))
+    with demo.app_context():
+        assert Resident.get().email == "new@example.ru"
