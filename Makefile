@@ -29,15 +29,17 @@ run: install
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# the suite runs in JOBS processes (pytest-xdist); JOBS=0 runs it in this one
+JOBS ?= 2
 test: install-dev
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
 
 test-pg: install-dev
-	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PY) -m pytest -q $(PYTEST_ARGS); else \
+	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); else \
 	  dir=$$(mktemp -d /tmp/domkom-pg.XXXXXX); trap '.ci/pg stop '"$$dir" EXIT; \
 	  port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	  url=$$(.ci/pg start "$$dir" "$$port") && \
-	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q $(PYTEST_ARGS); fi
+	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); fi
 
 # `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
 # `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.

@@ -1,4 +1,5 @@
 """Fixtures: a fresh SQLite file per test, the demo data, clients, the outbox and a live server."""
+import atexit
 import email
 import hashlib
 import os
@@ -38,7 +39,7 @@ sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL),
 DATA = ("schema", "demo", "demo_full")
 _templates = {}  # data -> the SQLite path or PostgreSQL database name built for it
 _contents = {}  # a test database -> the data it was copied from
-_template_folder = Path(tempfile.mkdtemp(prefix="domkom-templates-"))
+_template_folder = []  # made on first use, removed at exit
 
 
 def _pg_url(name):
@@ -79,14 +80,18 @@ def fresh_database(tmp_path, data="schema"):
 def template(data):
     """The session's template database holding `data`, built on first use."""
     if data not in _templates:
+        if not _template_folder:
+            _template_folder.append(Path(tempfile.mkdtemp(prefix="domkom-templates-")))
+            atexit.register(drop_templates)  # also when conftest serves a script, not pytest
+        folder = _template_folder[0]
         if not TEST_DATABASE_URL:
-            location = str(_template_folder / f"{data}.db")
+            location = str(folder / f"{data}.db")
         else:
             location = f"template_{os.getpid()}_{data}"
             with _pg_admin() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{location}" WITH (FORCE)')
                 admin.execute(f'CREATE DATABASE "{location}"')
-        app = create_app(app_config(_template_folder,
+        app = create_app(app_config(folder,
                                      DATABASE=_pg_url(location) if TEST_DATABASE_URL
                                      else location))
         with app.app_context():
@@ -104,13 +109,22 @@ def template(data):
     return _templates[data]
 
 
-def pytest_sessionfinish(session):
-    shutil.rmtree(_template_folder, ignore_errors=True)
-    if TEST_DATABASE_URL and _templates:
+def drop_templates():
+    """Remove the templates and the last test databases (PostgreSQL keeps them otherwise)."""
+    for folder in _template_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+    if TEST_DATABASE_URL and (_templates or _pg_databases):
         close_all_connections()
         with _pg_admin() as admin:
             for name in list(_pg_databases) + list(_templates.values()):
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _template_folder.clear()
+    _templates.clear()
+    _pg_databases.clear()
+
+
+def pytest_sessionfinish(session):
+    drop_templates()
 
 
 def load_demo(app, full=False):
@@ -320,16 +334,18 @@ def live_server(tmp_path):
     server.shutdown()
 
 
-CHROMIUM = os.environ.get("DOMKOM_CHROMIUM", "/usr/bin/chromium")
+# the browser the tests launch: DOMKOM_CHROMIUM (a path or a command name), or Debian's chromium
+CHROMIUM = shutil.which(os.environ.get("DOMKOM_CHROMIUM") or "chromium")
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright; missing is a skip on a laptop, a failure in CI."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    if CHROMIUM is None:
+        wanted = os.environ.get("DOMKOM_CHROMIUM") or "chromium"
         if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required in CI but /usr/bin/chromium is missing")
-        pytest.skip("Chromium is not installed")
+            pytest.fail(f"Chromium is required in CI but {wanted} is not found")
+        pytest.skip(f"Chromium is not installed ({wanted} is not found)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
