@@ -1,12 +1,13 @@
 # Domkom: `make run` serves the demo on 127.0.0.1:5000 with the job queue's worker beside it
 # (Ctrl-C stops both), `make test` runs every test (SQLite),
 # `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster).
+# `make install` (a server) installs requirements.txt only; test and bench add requirements-dev.txt.
 VENV ?= .venv
 PORT ?= 5000
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test test-pg translations install bench clean
+.PHONY: run test test-pg translations install install-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,7 +15,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed translations
+
+install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel -q compile --use-fuzzy -d translations
@@ -26,19 +33,22 @@ run: install
 	  trap 'kill -INT $$worker 2>/dev/null; wait $$worker; exit 0' INT TERM EXIT; \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+# the suite runs in JOBS processes (pytest-xdist); JOBS=0 runs it in this one
+JOBS ?= 2
+test: install-dev
+	$(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
 
-test-pg: install
-	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PY) -m pytest -q $(PYTEST_ARGS); else \
+test-pg: install-dev
+	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); else \
 	  dir=$$(mktemp -d /tmp/domkom-pg.XXXXXX); trap '.ci/pg stop '"$$dir" EXIT; \
-	  url=$$(.ci/pg start "$$dir" 55433) && \
-	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q $(PYTEST_ARGS); fi
+	  port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	  url=$$(.ci/pg start "$$dir" "$$port") && \
+	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); fi
 
 # `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
 # `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
 DB ?= sqlite
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py --db $(DB) $(BENCH_ARGS)

@@ -21,13 +21,14 @@ NUMBER_JUNK = str.maketrans({" ": None, "\u00a0": None, "\u202f": None, "\u2009"
 
 
 def shown(value):
-    text = str(value).strip()
+    """A cell as the accountant saw it in the file (an Excel date cell as 05.12.2026)."""
+    text = f"{value:%d.%m.%Y}" if isinstance(value, (date, datetime)) else str(value).strip()
     return text if len(text) <= 40 else text[:37] + "…"
 
 
 def to_decimal(value):
     """'1 234,50', '1\xa0234.5', 1234.5 -> Decimal; anything else raises Bad."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):  # Excel's TRUE, dates
         raise Bad(_("«%(value)s» is not a number.", value=shown(value)))
     if isinstance(value, int):
         return Decimal(value)

@@ -1,21 +1,27 @@
 """Fixtures: a fresh SQLite file per test, the demo data, clients, the outbox and a live server."""
+import atexit
 import email
 import hashlib
 import os
 import re
 import shutil
+import sqlite3
+import tempfile
 import threading
 from email import policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from jinja2 import BytecodeCache
 from werkzeug.serving import make_server
 
+import demo as demo_data
+import importer
 from app import create_app
 from factories import registration_code
 from migrate import create_tables
-from models import db
+from models import Hoa, close_all_connections, db
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https?://[^\s<>\"]+")
@@ -29,30 +35,122 @@ _pg_databases = {}  # name -> the test that created it
 sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL),
                                  reason="works on the SQLite file directly")
 
+# What a test's database can start from. Each is built once per session into a database of
+# its own and copied for every test that asks for it (a file copy on SQLite, CREATE DATABASE
+# … TEMPLATE on PostgreSQL): the same rows as loading them again, in a few milliseconds.
+DATA = ("schema", "demo", "demo_full")
+_templates = {}  # data -> the SQLite path or PostgreSQL database name built for it
+_contents = {}  # a test database -> the data it was copied from
+_template_folder = []  # made on first use, removed at exit
 
-def fresh_database(tmp_path):
-    """A SQLite file under tmp_path, or a PostgreSQL database of its own for this test."""
-    path = str(tmp_path / "domkom.db")
-    if not TEST_DATABASE_URL:
-        return path
-    import psycopg
-    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
-    name = f"test_{os.getpid()}_{hashlib.sha1(path.encode()).hexdigest()[:12]}"
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
-        for stale in [n for n, owner in _pg_databases.items() if owner != test]:
-            admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
-            del _pg_databases[stale]
-        if name not in _pg_databases:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}"')
-            _pg_databases[name] = test
+
+def _pg_url(name):
     return urlsplit(TEST_DATABASE_URL)._replace(path="/" + name).geturl()
 
 
-def make_app(tmp_path, **overrides):
+def _pg_admin():
+    import psycopg
+    return psycopg.connect(TEST_DATABASE_URL, autocommit=True)
+
+
+def fresh_database(tmp_path, data="schema"):
+    """A SQLite file under tmp_path, or a PostgreSQL database of its own for this test, made
+    from the `data` template. A database that is already there (a second app of the same
+    test, a restored backup) is left as it is."""
+    path = str(tmp_path / "domkom.db")
+    if not TEST_DATABASE_URL:
+        if not os.path.exists(path):
+            shutil.copyfile(template(data), path)
+            _contents[path] = data
+        return path
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    name = f"test_{os.getpid()}_{hashlib.sha1(path.encode()).hexdigest()[:12]}"
+    if name not in _pg_databases:
+        source = template(data)
+        with _pg_admin() as admin:
+            for stale in [n for n, owner in _pg_databases.items() if owner != test]:
+                admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+                del _pg_databases[stale]
+                _contents.pop(_pg_url(stale), None)
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        _pg_databases[name] = test
+        _contents[_pg_url(name)] = data
+    return _pg_url(name)
+
+
+def template(data):
+    """The session's template database holding `data`, built on first use."""
+    if data not in _templates:
+        if not _template_folder:
+            _template_folder.append(Path(tempfile.mkdtemp(prefix="domkom-templates-")))
+            atexit.register(drop_templates)  # also when conftest serves a script, not pytest
+        folder = _template_folder[0]
+        if not TEST_DATABASE_URL:
+            location = str(folder / f"{data}.db")
+        else:
+            location = f"template_{os.getpid()}_{data}"
+            with _pg_admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{location}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{location}"')
+        app = create_app(app_config(folder,
+                                     DATABASE=_pg_url(location) if TEST_DATABASE_URL
+                                     else location))
+        with app.app_context():
+            create_tables()
+            if data != "schema":
+                load_demo(app, full=data == "demo_full")
+        close_all_connections()  # a template must have no connection left
+        if not TEST_DATABASE_URL:
+            with sqlite3.connect(location) as con:  # everything in the .db file, no -wal
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            con.close()
+            assert not os.path.exists(location + "-wal") or \
+                os.path.getsize(location + "-wal") == 0
+        _templates[data] = location
+    return _templates[data]
+
+
+def drop_templates():
+    """Remove the templates and the last test databases (PostgreSQL keeps them otherwise)."""
+    for folder in _template_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+    if TEST_DATABASE_URL and (_templates or _pg_databases):
+        close_all_connections()
+        with _pg_admin() as admin:
+            for name in list(_pg_databases) + list(_templates.values()):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _template_folder.clear()
+    _templates.clear()
+    _pg_databases.clear()
+
+
+def pytest_sessionfinish(session):
+    drop_templates()
+
+
+def load_demo(app, full=False):
+    """What the `demo` fixture holds: the demo HOAs and their accounts; with `full`, also
+    what `demo_full` adds."""
+    with app.app_context():
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
+    if full:
+        load_demo_rest(app)
+
+
+def load_demo_rest(app):
+    """The demo's 14 months of charges and payments and its meters, as `flask demo` loads them."""
+    with app.app_context(), importer.request_context():
+        files = [(name, (demo_data.SAMPLES / name).read_bytes())
+                 for name in demo_data.SAMPLE_FILES if name != "accounts.csv"]
+        batch = importer.check(Hoa.get(Hoa.prefixes == "10"), files)
+        assert batch.ok, batch.problems[:5]
+        batch.save()
+
+
+def app_config(tmp_path, **overrides):
     config = {
         "TESTING": True,
-        "DATABASE": fresh_database(tmp_path),
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "MAIL_SERVER": "",
         "SECRET_KEY": "test-secret",
@@ -62,15 +160,52 @@ def make_app(tmp_path, **overrides):
         "QUEUE_IMMEDIATE": True,  # jobs run inside the request; test_worker.py runs a worker
     }
     config.update(overrides)
-    app = create_app(config)
-    with app.app_context():
-        create_tables()
+    return config
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once for every app of the session. Each test has an app of its own,
+    and compiling its templates again was a third of the suite's time; Jinja checks each
+    template's source against the one compiled, as with a cache on disk."""
+
+    def __init__(self):
+        self.codes = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.codes:
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+def make_app(tmp_path, data="schema", **overrides):
+    """An app on a database of its own under tmp_path, starting from `data` (see DATA)."""
+    app = create_app(app_config(tmp_path, DATABASE=fresh_database(tmp_path, data), **overrides))
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    if holds(app) is None:  # a database that was there before: as `flask init-db` would
+        with app.app_context():
+            create_tables()
     return app
 
 
+def holds(app):
+    """The data the app's database was copied from; None when it was there before."""
+    return _contents.get(app.config["DATABASE"])
+
+
+def requested_data(request):
+    """The template a test's fixtures need, so that `demo` and `demo_full` are a copy."""
+    names = request.fixturenames
+    return "demo_full" if "demo_full" in names else "demo" if "demo" in names else "schema"
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+def app(request, tmp_path):
+    app = make_app(tmp_path, requested_data(request))
     yield app
     if not db.is_closed():
         db.close()
@@ -80,24 +215,16 @@ def app(tmp_path):
 def demo(app):
     """The demo HOAs and their accounts only, so that a test's own charges and meters are
     all there is."""
-    import demo as demo_data
-    with app.app_context():
-        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
+    if holds(app) not in ("demo", "demo_full"):
+        load_demo(app)
     return app
 
 
 @pytest.fixture
 def demo_full(demo):
     """Everything `flask demo` loads: accounts, 14 months of charges and payments, meters."""
-    import demo as demo_data
-    import importer
-    from models import Hoa
-    with demo.app_context(), importer.request_context():
-        files = [(name, (demo_data.SAMPLES / name).read_bytes())
-                 for name in demo_data.SAMPLE_FILES if name != "accounts.csv"]
-        batch = importer.check(Hoa.get(Hoa.prefixes == "10"), files)
-        assert batch.ok, batch.problems[:5]
-        batch.save()
+    if holds(demo) != "demo_full":
+        load_demo_rest(demo)
     return demo
 
 
@@ -224,16 +351,18 @@ def live_server(tmp_path):
     server.shutdown()
 
 
-CHROMIUM = os.environ.get("DOMKOM_CHROMIUM", "/usr/bin/chromium")
+# the browser the tests launch: DOMKOM_CHROMIUM (a path or a command name), or Debian's chromium
+CHROMIUM = shutil.which(os.environ.get("DOMKOM_CHROMIUM") or "chromium")
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright; missing is a skip on a laptop, a failure in CI."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    if CHROMIUM is None:
+        wanted = os.environ.get("DOMKOM_CHROMIUM") or "chromium"
         if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required in CI but /usr/bin/chromium is missing")
-        pytest.skip("Chromium is not installed")
+            pytest.fail(f"Chromium is required in CI but {wanted} is not found")
+        pytest.skip(f"Chromium is not installed ({wanted} is not found)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         browser = pw.chromium.launch(

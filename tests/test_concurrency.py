@@ -13,11 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
-
 from conftest import ROOT, free_port, make_app
 from factories import registration_code
-from models import Account, AuditEvent, Hoa, OutgoingMail, Resident, db, now
+from models import Account, AuditEvent, Hoa, OutgoingMail, Resident, db, hash_password, now
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -54,11 +52,9 @@ class Visitor:
 
 
 def prepare(tmp_path):
-    app = make_app(tmp_path)
-    import demo as demo_data
-    password_hash = generate_password_hash("resident-pass-1")
+    app = make_app(tmp_path, "demo_full")
     with app.app_context():
-        demo_data.load(echo=lambda *a: None)
+        password_hash = hash_password("resident-pass-1")  # the app under TESTING: a cheap one
         hoa = Hoa.get(Hoa.prefixes == "10")
         for number in range(100041, 100121):
             Account.create(number=str(number), hoa=hoa, address="ул. Солнечная, 12",

@@ -1,4 +1,5 @@
 """The same code on SQLite and PostgreSQL: money, cascades, uniqueness (run by `make test-pg` too)."""
+import threading
 from datetime import date
 from decimal import Decimal
 from urllib.request import urlopen
@@ -54,6 +55,19 @@ def test_connections_are_reused_across_the_servers_threads(live_server):
     """Each request of the threaded server runs in a new thread and reuses a kept connection."""
     with live_server.app.app_context():
         demo_data.load(echo=lambda *a: None)
+    served = []  # (thread, connection) of each request; kept alive, so none is mistaken for another
+
+    def which_connection():
+        count = Account.select().count()
+        served.append((threading.current_thread(), db.connection()))
+        return str(count)
+    live_server.app.add_url_rule("/test/connection", view_func=which_connection)
     for _ in range(5):
         with urlopen(live_server.url + "/") as response:
             assert response.status == 200
+        with urlopen(live_server.url + "/test/connection") as response:
+            assert response.read() == b"40"
+    threads = [thread for thread, _connection in served]
+    connections = [connection for _thread, connection in served]
+    assert len(set(threads)) == 5
+    assert all(connection is connections[0] for connection in connections)

@@ -199,16 +199,13 @@ def test_what_people_typed_is_shown_escaped(demo, logged_in, client, office):
 
 def test_the_check_catches_a_leaking_page(tmp_path):
     """The control: a page that forgets the ownership check is caught."""
-    import demo as demo_data
     from conftest import ResidentActions, make_app, Outbox
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, "demo_full")
 
     def leak(meter_id):
         return Meter.get_by_id(meter_id).serial
 
     app.add_url_rule("/cabinet/leak/<int:meter_id>", endpoint="cabinet.leak", view_func=leak)
-    with app.app_context():
-        demo_data.load(echo=lambda *a: None)
     client = app.test_client()
     actions = ResidentActions(client, Outbox(app.config["MAIL_OUTBOX"]))
     actions.login(password=actions.register_and_activate())

@@ -3,18 +3,14 @@ from datetime import timedelta
 
 import pytest
 
-import demo as demo_data
 from conftest import Outbox, ResidentActions, follow, make_app
 from models import OutgoingMail, Resident, now
 
 
 @pytest.fixture
 def mail_app(tmp_path, smtp_server):
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
-                   MAIL_TIMEOUT=5)
-    with app.app_context():
-        demo_data.load(echo=lambda *a: None)
-    return app
+    return make_app(tmp_path, "demo_full", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                    MAIL_TIMEOUT=5)
 
 
 def text_of(message):

@@ -130,6 +130,9 @@ def test_large_consumption_asks_to_confirm(demo, ids, client):
 def test_ordinary_consumption_needs_no_confirmation(demo, ids, client):
     # 6 a month on average: 19 more is under the floor of 20 m³
     assert client.post("/cabinet/meters", data={field(ids["cold"]): "125"}).status_code == 302
+    reading = counting(demo, ids["cold"])
+    assert reading.t1 == Decimal("125") and reading.status == "accepted"
+    assert reading.source == "resident"
 
 
 def test_expired_meter_takes_nothing(demo, ids, client):

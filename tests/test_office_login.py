@@ -1,4 +1,4 @@
-from models import Hoa
+from models import AuditEvent, Hoa
 
 
 def test_accountant_sees_own_hoa_only(office, client, demo):
@@ -11,3 +11,15 @@ def test_accountant_sees_own_hoa_only(office, client, demo):
 def test_office_login_wrong_password(demo, client):
     r = client.post("/office/login", data={"email": "nobody@example.ru", "password": "x"})
     assert r.status_code == 401
+    assert "Неверный e-mail или пароль" in r.get_data(as_text=True)
+    r = client.post("/office/login", data={"email": "office@rassvet.example",
+                                           "password": "not-the-password"})
+    assert r.status_code == 401
+    assert "Неверный e-mail или пароль" in r.get_data(as_text=True)
+    r = client.get("/office")  # still not logged in
+    assert r.status_code == 302 and "/office/login" in r.headers["Location"]
+    with demo.app_context():
+        failed = AuditEvent.select().where(AuditEvent.event == "office_login_failed")
+        assert sorted(event.detail for event in failed) == ["nobody@example.ru",
+                                                           "office@rassvet.example"]
+        assert not AuditEvent.select().where(AuditEvent.event == "office_login").exists()

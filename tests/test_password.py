@@ -118,11 +118,10 @@ def test_cabinet_needs_login(demo, client):
 
 def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
     from conftest import ResidentActions, Outbox, free_port, make_app
-    import demo as demo_data
     from models import OutgoingMail
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    app = make_app(tmp_path, "demo", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
+                   MAIL_TIMEOUT=2)
     with app.app_context():
-        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
         make_resident("100001", "profile-pass-1", email="old@example.ru")
     client = app.test_client()
     ResidentActions(client, Outbox(tmp_path)).login(password="profile-pass-1")
@@ -134,3 +133,35 @@ def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
         assert Resident.get().pending_email == "new@example.ru"
         assert Resident.get().email == "old@example.ru"
         assert OutgoingMail.select().where(OutgoingMail.to == "new@example.ru").count() == 1
+
+
+def test_a_server_hashes_with_the_full_work_factor(tmp_path):
+    """Tests hash cheaply (TESTING); an app without TESTING, as on a server, does not."""
+    from conftest import Outbox, ResidentActions, make_app
+    from models import PASSWORD_METHOD, TESTING_PASSWORD_METHOD
+    app = make_app(tmp_path, "demo", TESTING=False)
+    resident = ResidentActions(app.test_client(), Outbox(app.config["MAIL_OUTBOX"]))
+    password = resident.register_and_activate()
+    with app.app_context():
+        assert Resident.get().password_hash.startswith(PASSWORD_METHOD + "$")
+    assert resident.login(password=password).status_code == 302
+    assert resident.client.get("/cabinet").status_code == 200
+    assert TESTING_PASSWORD_METHOD != PASSWORD_METHOD
+
+
+def test_expired_email_change_link_keeps_the_old_email(logged_in, client, outbox, demo):
+    r = client.post("/cabinet/profile", data={"name": "Анна", "phone": "",
+                                              "email": "new@example.ru"})
+    assert r.status_code == 302
+    link = path_of(outbox.links(outbox.last())[0])
+    demo.config["EMAIL_CHANGE_MAX_AGE"] = -1  # every token is now past its age
+    r = client.get(link)
+    assert r.status_code == 400
+    assert "Срок действия ссылки истёк" in body(r) and "ещё раз" in body(r)
+    with demo.app_context():
+        assert Resident.get().email == "resident@example.ru"
+        assert Resident.get().pending_email == "new@example.ru"
+    demo.config["EMAIL_CHANGE_MAX_AGE"] = 24 * 3600  # the same link, still young, works
+    assert "Новый e-mail подтверждён" in body(client.get(link))
+    with demo.app_context():
+        assert Resident.get().email == "new@example.ru"

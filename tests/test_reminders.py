@@ -115,11 +115,10 @@ def free_port():
 
 def app_mailing_to(tmp_path, port):
     """The demo with an activated resident of 100001 and a meter, mailing through `port`."""
-    import demo as demo_data
     from conftest import make_app
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False)
+    app = make_app(tmp_path, "demo_full", MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
+                   MAIL_SUPPRESS_SEND=False)
     with app.app_context():
-        demo_data.load(echo=lambda *a: None)
         make_resident("100001", "smtp-pass-1", email="resident@example.ru")
         clear_meters()
         make_meter(serial="CW-1")

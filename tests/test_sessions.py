@@ -98,5 +98,12 @@ def test_idle_office_session_ends(office, client, demo):
 
 def test_idle_limit_is_a_setting(office, client, demo):
     demo.config["OFFICE_IDLE_MINUTES"] = 5
+    set_seen(client, 4 * 60)
+    assert client.get(f"/office/{office.id}").status_code == 200  # under the limit
     set_seen(client, 6 * 60)
-    assert client.get(f"/office/{office.id}").status_code == 302
+    r = client.get(f"/office/{office.id}")
+    assert r.status_code == 302 and "/office/login" in r.headers["Location"]
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "5 минут" in page  # the message names the limit that was set
+    r = client.get(f"/office/{office.id}")
+    assert r.status_code == 302 and "/office/login" in r.headers["Location"]

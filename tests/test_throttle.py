@@ -5,7 +5,6 @@ from pathlib import Path
 from conftest import make_app
 from factories import make_resident, registration_code
 from models import Account, Accountant, AccountantHoa, Hoa, Resident
-import demo as demo_data
 
 import pytest
 
@@ -31,10 +30,7 @@ DAY = 24 * 60
 
 @pytest.fixture
 def limited(tmp_path):
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True, **LIMITS)
-    with app.app_context():
-        demo_data.load(echo=lambda *a: None)
-    return app
+    return make_app(tmp_path, "demo_full", RATELIMIT_ENABLED=True, **LIMITS)
 
 
 def post(client, path, ip, **data):
