@@ -9,7 +9,7 @@ from flask_login import current_user
 from auth import client_ip
 from formats import format_number
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
-from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
+from models import Account, AuditEvent, Meter, Reading, parse_period
 from office import accountant_required, get_hoa_or_404
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
@@ -30,8 +30,9 @@ def safe_cell(text):
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def chosen_period():
-    return parse_period(request.args.get("period", "")) or month_start(today())
+def chosen_period(hoa):
+    """The month asked for, else the one whose readings are coming in now."""
+    return parse_period(request.args.get("period", "")) or hoa.readings_period(today())
 
 
 def month_rows(hoa, period):
@@ -45,7 +46,7 @@ def month_rows(hoa, period):
 @accountant_required
 def index(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
-    period = chosen_period()
+    period = chosen_period(hoa)
     rows = month_rows(hoa, period)
     return render_template("meters/office.html", hoa=hoa, period=period, rows=rows,
                            kind_label=kind_label, unit_of=unit_of, source_labels=SOURCE_LABELS,
@@ -71,7 +72,7 @@ def export(hoa_id, fmt):
     hoa = get_hoa_or_404(hoa_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    period = chosen_period()
+    period = chosen_period(hoa)
     name = f"readings-{hoa.id}-{period.strftime('%Y-%m')}.{fmt}"
     AuditEvent.record("readings_exported", client_ip(), hoa=hoa, accountant=current_user.id,
                       detail=name)
@@ -123,7 +124,7 @@ def enter(hoa_id, meter_id):
              .where(Meter.id == meter_id, Account.hoa == hoa).first())
     if meter is None:
         abort(404)
-    form = OfficeReadingForm.for_meters([meter], data={"period": chosen_period()
+    form = OfficeReadingForm.for_meters([meter], data={"period": chosen_period(hoa)
                                                        .strftime("%Y-%m")})
     meter_error = None
     if form.validate_on_submit():

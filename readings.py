@@ -28,11 +28,16 @@ LARGE_FACTOR = 3
 LARGE_FLOOR = {"cold_water": Decimal(20), "hot_water": Decimal(15), "electricity": Decimal(600),
                "gas": Decimal(80), "heat": Decimal(3)}
 AVERAGE_MONTHS = 6
+# Consumption above FAR_FACTOR × that confirmation threshold is no slip of a finger a tick can
+# vouch for (99 999 999 m³ of gas): even confirmed, it waits for the accountant's review.
+FAR_FACTOR = 10
 REPLACED_REASON = "meter replaced or past its maximum"
 LARGE_REASON = "large consumption confirmed by the resident"
+FAR_REASON = "consumption far beyond the usual, confirmed by the resident"
 REASON_LABELS = {
     REPLACED_REASON: _l("the meter was replaced or went past its maximum"),
     LARGE_REASON: _l("a large consumption confirmed by the resident"),
+    FAR_REASON: _l("a consumption far beyond the usual, confirmed by the resident"),
 }
 
 
@@ -120,6 +125,11 @@ class Check:
         self.unchanged = False
 
     @property
+    def far_out(self):
+        """Saved for the accountant's review because its consumption is far beyond the usual."""
+        return self.reason == FAR_REASON
+
+    @property
     def ok(self):
         return not self.errors and not self.confirm
 
@@ -167,37 +177,50 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
                 "The reading is below the previous one (%(previous)s, %(when)s). If the meter "
                 "was replaced or went past its maximum, tick the box below.",
                 previous=format_number(before), when=when)
-    if check.errors or by_accountant or confirmed:
-        if confirmed and not check.errors:
-            check.reason = LARGE_REASON if large_zones(meter, values, previous_values,
-                                                       previous, period) else ""
+    if check.errors or by_accountant:
         return check
-    for zone in large_zones(meter, values, previous_values, previous, period):
-        check.confirm[zone] = _(
-            "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
-            "Check the number; if it is right, tick the box and save again.",
-            volume=format_number(values[zone - 1] - previous_values[zone - 1]),
-            unit=unit_of(meter))
+    large = large_zones(meter, values, previous_values, previous, period)
+    if confirmed:
+        if any(large.values()):
+            check.status, check.reason = "flagged", FAR_REASON
+        elif large:
+            check.reason = LARGE_REASON
+        return check
+    for zone, far in large.items():
+        volume = format_number(values[zone - 1] - previous_values[zone - 1])
+        if far:
+            check.confirm[zone] = _(
+                "That is %(volume)s %(unit)s since the previous reading, far beyond what a "
+                "flat uses. Check the number; if it is right, tick the box and save again: "
+                "the accountant will check the reading before it goes into the bill.",
+                volume=volume, unit=unit_of(meter))
+        else:
+            check.confirm[zone] = _(
+                "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
+                "Check the number; if it is right, tick the box and save again.",
+                volume=volume, unit=unit_of(meter))
     return check
 
 
 def large_zones(meter, values, previous_values, previous, period):
-    """The zones whose consumption is well above the recent monthly average."""
+    """{zone: whether far out} for the zones whose consumption is well above the recent
+    monthly average; far out is FAR_FACTOR times beyond that."""
     if previous is not None:
         gap = max(1, months_between(previous.period, period))
     elif meter.commissioned_on is not None:
         gap = max(1, months_between(month_start(meter.commissioned_on), period))
     else:
-        return []  # a first reading of a meter whose start is unknown: nothing to compare
+        return {}  # a first reading of a meter whose start is unknown: nothing to compare
     floor = LARGE_FLOOR.get(meter.kind, Decimal(20))
     if all(value - before <= floor * gap for value, before in zip(values, previous_values)):
-        return []  # nowhere above the floor: not large whatever the average, not read
+        return {}  # nowhere above the floor: not large whatever the average, not read
     average = monthly_average(meter, period)
-    found = []
+    found = {}
     for i, zone in enumerate(meter.zone_numbers):
         usual = max(LARGE_FACTOR * average[i], floor) if average else floor
-        if values[i] - previous_values[i] > usual * gap:
-            found.append(zone)
+        used = values[i] - previous_values[i]
+        if used > usual * gap:
+            found[zone] = used > FAR_FACTOR * usual * gap
     return found
 
 
