@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from peewee import (
@@ -61,6 +62,15 @@ def close_all_connections():
 
 def now():
     return datetime.now().replace(microsecond=0)
+
+
+def today():
+    """Today, or the TODAY the configuration fixes (DOMKOM_TODAY: tests, demonstrations): the
+    one "today" of every page, the readings window and the notices."""
+    fixed = current_app.config.get("TODAY") if has_app_context() else None
+    if isinstance(fixed, str):
+        fixed = date.fromisoformat(fixed)
+    return fixed or date.today()
 
 
 def choices(values):
@@ -219,8 +229,9 @@ class Hoa(BaseModel):
         """First and last day of the window open on `day`, else of the next one to open."""
         return self.window_at(day)[1:]
 
-    def window_state(self, day):
+    def window_state(self, day=None):
         """(is_open, days_left_including_today, opening_date) for the readings window."""
+        day = day or today()
         start, end = self.window_bounds(day)
         if start <= day:
             return True, (end - day).days + 1, start
@@ -374,13 +385,13 @@ class Notice(BaseModel):
     hoa = ForeignKeyField(Hoa, backref="notices", on_delete="CASCADE")
     title = CharField()
     body = TextField(default="")
-    starts_on = DateField(default=date.today)
+    starts_on = DateField(default=today)
     ends_on = DateField(null=True)
     created_at = DateTimeField(default=now)
 
     @classmethod
     def current(cls, hoa=None, day=None):
-        day = day or date.today()
+        day = day or today()
         # of the HOA only what a notice shows: building its twenty columns was most of the cost
         query = (cls.select(cls, Hoa.id, Hoa.name).join(Hoa)
                  .where(cls.starts_on <= day, (cls.ends_on.is_null()) | (cls.ends_on >= day)))
@@ -391,7 +402,7 @@ class Notice(BaseModel):
     @classmethod
     def showing(cls, hoa=None, day=None):
         """The current notices as a list: one HOA's, or the latest 20 of all (landing page)."""
-        day = day or date.today()
+        day = day or today()
         if hoa is None:
             return list(LATEST_NOTICES(day))
         return list(HOA_NOTICES(hoa.id if isinstance(hoa, Hoa) else hoa, day))

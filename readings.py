@@ -1,15 +1,15 @@
 """The rules a meter reading must pass, consumption history and the demo readings."""
 import random
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from formats import format_day, format_number
-from models import (
-    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
+from models import (  # today is the readings pages' "today" as well
+    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db,
+    month_start, now, today,
 )
 
 SOURCE_LABELS = {
@@ -39,14 +39,6 @@ REASON_LABELS = {
     LARGE_REASON: _l("a large consumption confirmed by the resident"),
     FAR_REASON: _l("a consumption far beyond the usual, confirmed by the resident"),
 }
-
-
-def today():
-    """Today, or the TODAY the configuration fixes (tests, demonstrations)."""
-    fixed = current_app.config.get("TODAY")
-    if isinstance(fixed, str):
-        fixed = date.fromisoformat(fixed)
-    return fixed or date.today()
 
 
 def reason_text(reason):
@@ -250,7 +242,7 @@ MONTHLY_USE = {"cold_water": (4, 9), "hot_water": (2, 6), "electricity": (120, 2
 def seed_demo_readings(day=None, months=13, seed=7):
     """Give every meter without readings a year of plausible monthly readings, up to last month."""
     rng = random.Random(seed)
-    day = day or date.today()
+    day = day or today()
     last = add_months(month_start(day), -1)
     meters = list(Meter.select().where(Meter.archived == False))  # noqa: E712
     count = 0
