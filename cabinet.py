@@ -7,6 +7,7 @@ import mail
 from auth import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
 from models import AuditEvent, Notice, Resident
+from readings import today
 from security import keep_only_this_session
 from tokens import read_token, token_matches
 
@@ -18,8 +19,9 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 def home():
     account = current_user.account
     hoa = account.hoa
+    day = today()
     return render_template("cabinet/home.html", account=account, hoa=hoa,
-                           window=hoa.window_state(), notices=Notice.showing(hoa))
+                           window=hoa.window_state(day), notices=Notice.showing(hoa, day))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

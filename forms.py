@@ -15,7 +15,7 @@ from wtforms.validators import (
 
 import requisites
 from emails import is_email_address
-from models import REGISTRATION_CHECKS, parse_period
+from models import REGISTRATION_CHECKS, TIME_ZONES, parse_period
 
 # Control characters: NUL is refused by PostgreSQL, the others hide or reorder text on a
 # screen, a receipt or in a spreadsheet (U+202E shows «gpj.exe» as «exe.jpg»).
@@ -77,6 +77,22 @@ def account_field():
     return AccountNumber(_l("Account number"), validators=[
         DataRequired(_l("Enter the account number from your paper bill."))])
 
+
+LAST_CROSSING_END_DAY = 27
+
+TIME_ZONE_LABELS = {
+    "Europe/Kaliningrad": _l("Kaliningrad (MSK−1)"),
+    "Europe/Moscow": _l("Moscow (MSK)"),
+    "Europe/Samara": _l("Samara, Izhevsk, Saratov, Ulyanovsk (MSK+1)"),
+    "Asia/Yekaterinburg": _l("Yekaterinburg, Perm, Ufa, Chelyabinsk (MSK+2)"),
+    "Asia/Omsk": _l("Omsk (MSK+3)"),
+    "Asia/Novosibirsk": _l("Novosibirsk, Krasnoyarsk, Barnaul, Tomsk (MSK+4)"),
+    "Asia/Irkutsk": _l("Irkutsk, Ulan-Ude (MSK+5)"),
+    "Asia/Yakutsk": _l("Yakutsk, Chita, Blagoveshchensk (MSK+6)"),
+    "Asia/Vladivostok": _l("Vladivostok, Khabarovsk (MSK+7)"),
+    "Asia/Magadan": _l("Magadan, Sakhalin (MSK+8)"),
+    "Asia/Kamchatka": _l("Kamchatka, Chukotka (MSK+9)"),
+}
 
 REGISTRATION_CHECK_LABELS = {
     "auto": _l("The e-mail loaded by the accountant, otherwise the code "
@@ -217,8 +233,8 @@ def digits_field(label, counts, message):
     return StringField(label, filters=[lambda v: (v or "").strip()], validators=[check])
 
 
-def day_of_month_field(label):
-    return IntegerField(label, validators=[
+def day_of_month_field(label, description=""):
+    return IntegerField(label, description=description, validators=[
         DataRequired(_l("Enter a day of the month from 1 to 31.")),
         NumberRange(1, 31, _l("Enter a day of the month from 1 to 31."))])
 
@@ -249,7 +265,12 @@ class HoaSettingsForm(Form):
     corr_account = digits_field(_l("Correspondent account"), (20,),
                                 _l("A bank account number has 20 digits."))
     window_start_day = day_of_month_field(_l("Readings window opens on day"))
-    window_end_day = day_of_month_field(_l("Readings window closes on day"))
+    window_end_day = day_of_month_field(_l("Readings window closes on day"), _l(
+        "A closing day before the opening day means the window closes in the next month "
+        "(e.g. 25 and 5: from 25 March to 5 April); its readings count for the month it "
+        "opened in (March)."))
+    time_zone = SelectField(_l("Time zone"), choices=[
+        SelectChoice(zone, TIME_ZONE_LABELS[zone]) for zone in TIME_ZONES])
     pay_by_day = day_of_month_field(_l("Pay by day"))
     registration_check = SelectField(_l("Registration check"), choices=[
         SelectChoice(check, REGISTRATION_CHECK_LABELS[check]) for check in REGISTRATION_CHECKS],
@@ -282,8 +303,12 @@ class HoaSettingsForm(Form):
             raise ValidationError(_l("Prefixes are digits separated by commas, e.g. 10, 11."))
 
     def validate_window_end_day(self, field):
-        if field.data and self.window_start_day.data and field.data < self.window_start_day.data:
-            raise ValidationError(_l("The window cannot close before it opens."))
+        # a window into the next month must end before the next one opens, even in February
+        if field.data and self.window_start_day.data and field.data < self.window_start_day.data \
+                and field.data > LAST_CROSSING_END_DAY:
+            raise ValidationError(_l(
+                "A window that closes in the next month must close by day %(day)s, so that "
+                "it ends before the next month's window opens.", day=LAST_CROSSING_END_DAY))
 # --- meter readings --------------------------------------------------------------------------
 
 READING_TEXT = re.compile(r"(\d+)(?:[.,](\d+))?")

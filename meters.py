@@ -11,7 +11,7 @@ from reminders import remind_command
 from auth import client_ip, resident_required
 from formats import format_day, format_period
 from forms import ReadingsForm, reading_field_name, zone_label
-from models import ACCOUNT_METERS, LATEST_SUBMISSION, Meter, Reading, month_start
+from models import ACCOUNT_METERS, LATEST_SUBMISSION, Meter, Reading
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
     today, unit_of,
@@ -41,7 +41,7 @@ def index():
     account = current_user.account
     hoa = account.hoa
     day = today()
-    period = month_start(day)
+    period = hoa.readings_period(day)
     meters = list(ACCOUNT_METERS(account.id))
     taking = [m for m in meters if not m.archived and not m.verification_expired(day)]
     form = ReadingsForm.for_meters(taking)
@@ -50,24 +50,33 @@ def index():
     if request.method == "POST":
         if posted_meter_ids() - {m.id for m in meters}:
             abort(404)
-        if form.validate_on_submit():
-            checks = checks_from(form, meters, taking, period, day)
-            if not is_open:
-                problems.append(window_text(hoa, day))
-            elif not checks:
-                problems.append(_("No readings were entered: fill in at least one field."))
-            elif all(c.ok for c in checks):
-                written = save_checks(checks, period, resident=current_user._get_current_object(),
-                                      ip=client_ip())
-                if written:
-                    flash(ngettext("%(num)s reading is saved. Thank you!",
-                                   "%(num)s readings are saved. Thank you!", written), "success")
-                else:
-                    flash(_("These readings were already saved."), "info")
-                return redirect(url_for("meters.index"))
-            meter_errors, confirm = attach_messages(form, checks)
-            problems += [f"{m.serial}: {meter_errors[m.id]}" for m in meters
-                         if m.archived and m.id in meter_errors]
+        valid = form.validate_on_submit()
+        # the rules run on every meter whose fields were read, so that a letter in one field
+        # does not hide what the others would be told
+        checks = checks_from(form, meters, taking, period, day)
+        if not is_open:
+            problems.append(window_text(hoa, day))
+        elif valid and not checks:
+            problems.append(_("No readings were entered: fill in at least one field."))
+        elif valid and all(c.ok for c in checks):
+            written = save_checks(checks, period, resident=current_user._get_current_object(),
+                                  ip=client_ip())
+            if written:
+                flash(ngettext("%(num)s reading is saved. Thank you!",
+                               "%(num)s readings are saved. Thank you!", written), "success")
+            else:
+                flash(_("These readings were already saved."), "info")
+            for check in checks:
+                if check.far_out and not check.unchanged:
+                    flash(_("The reading of meter %(serial)s is far beyond the usual "
+                            "consumption, so the accountant will check it before it goes into "
+                            "the bill. If the accountant declines it, you will see why on this "
+                            "page.", serial=check.meter.serial or kind_label(check.meter)),
+                          "warning")
+            return redirect(url_for("meters.index"))
+        meter_errors, confirm = attach_messages(form, checks)
+        problems += [f"{m.serial}: {meter_errors[m.id]}" for m in meters
+                     if m.archived and m.id in meter_errors]
         if not problems:
             problems.append(_("Nothing was saved yet: see the messages next to the fields."))
     active = [m for m in meters if not m.archived]
@@ -86,8 +95,9 @@ def checks_from(form, meters, taking, period, day):
     that takes none (archived, verification expired) gets that meter's refusal."""
     checks = []
     for meter in taking:
-        values = tuple(form[reading_field_name(meter.id, z)].data for z in meter.zone_numbers)
-        if any(v is not None for v in values):
+        fields = [form[reading_field_name(meter.id, z)] for z in meter.zone_numbers]
+        values = tuple(f.data for f in fields)
+        if any(v is not None for v in values) and not any(f.errors for f in fields):
             checks.append(check_values(meter, values, period, day,
                                        replaced=form[f"m{meter.id}_replaced"].data,
                                        confirmed=form[f"m{meter.id}_confirm"].data))
@@ -133,7 +143,8 @@ def window_text(hoa, day):
     is_open, days_left, opens_on = hoa.window_state(day)
     if is_open:
         end = hoa.window_bounds(day)[1]
-        return _("Readings for %(month)s are accepted until %(day)s.", month=format_period(month_start(day)),
+        return _("Readings for %(month)s are accepted until %(day)s.",
+                 month=format_period(hoa.readings_period(day)),
                  day=format_day(end)) + " " + ngettext(
             "%(num)s day left.", "%(num)s days left.", days_left)
     return _("Readings are not accepted now: the window opens on %(day)s.",
@@ -145,7 +156,8 @@ def window_text(hoa, day):
 def meter_history(meter_id):
     meter = get_meter_or_404(meter_id)
     rows = history(meter)
-    return render_template("meters/history.html", meter=meter, kind=kind_label(meter),
+    return render_template("meters/history.html", meter=meter, hoa=current_user.account.hoa,
+                           kind=kind_label(meter),
                            unit=unit_of(meter), rows=list(reversed(rows)),
                            submissions=list(Reading.latest_submissions(meter, 50)),
                            chart=charts.consumption_chart(rows, unit_of(meter)),

@@ -12,7 +12,7 @@ from flask import Blueprint
 from peewee import SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import MODELS, OutgoingMail, ReminderSent, Setting, db
+from models import MODELS, Hoa, OutgoingMail, ReminderSent, Setting, db
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -26,8 +26,14 @@ def to_2(migrator):
         migrate(migrator.add_index("auditevent", ("hoa_id", "at")))
 
 
+def to_3_meters(migrator):
+    """Each HOA's time zone, in which its pages show times (Moscow until set)."""
+    if not any(column.name == "time_zone" for column in db.get_columns("hoa")):
+        migrate(migrator.add_column("hoa", "time_zone", Hoa.time_zone))
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2)]
+MIGRATIONS = [(2, to_2), (3, to_3_meters)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

@@ -6,9 +6,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from flask_babel import lazy_gettext as _l
-
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
     ForeignKeyField, IntegerField, Model, TextField,
@@ -62,6 +61,15 @@ def close_all_connections():
 
 def now():
     return datetime.now().replace(microsecond=0)
+
+
+def today():
+    """Today, or the TODAY the configuration fixes (DOMKOM_TODAY: tests, demonstrations): the
+    one "today" of every page, the readings window and the notices."""
+    fixed = current_app.config.get("TODAY") if has_app_context() else None
+    if isinstance(fixed, str):
+        fixed = date.fromisoformat(fixed)
+    return fixed or date.today()
 
 
 def choices(values):
@@ -145,6 +153,10 @@ def marker_like(value, i):
 # --- HOAs and accounts -----------------------------------------------------------------------
 
 REGISTRATION_CHECKS = ("auto", "code", "email", "none")
+# Russia's zones, west to east: the HOA's one is where the times pages show are read
+TIME_ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg",
+              "Asia/Omsk", "Asia/Novosibirsk", "Asia/Irkutsk", "Asia/Yakutsk",
+              "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka")
 
 
 class Hoa(BaseModel):
@@ -165,6 +177,7 @@ class Hoa(BaseModel):
     corr_account = CharField(default="")
     window_start_day = IntegerField(default=15)
     window_end_day = IntegerField(default=25)
+    time_zone = CharField(default="Europe/Moscow", choices=choices(TIME_ZONES))  # version 3
     pay_by_day = IntegerField(default=10)
     # what registering asks for besides the number (registration.py); "auto": the e-mail on
     # file when the accountant loaded one, otherwise the code printed on the receipt
@@ -189,23 +202,47 @@ class Hoa(BaseModel):
     def has_accounts(self):
         return self.accounts.exists()
 
+    def window_crosses_month(self):
+        """A closing day before the opening day: the window ends in the following month."""
+        return self.window_end_day < self.window_start_day
+
+    def window_of(self, period):
+        """First and last day of the readings window of the month `period`: it opens in that
+        month and, when it crosses the month's end, closes in the next one."""
+        end_month = add_months(period, 1) if self.window_crosses_month() else period
+        return on_day(period, self.window_start_day), on_day(end_month, self.window_end_day)
+
+    def window_at(self, day):
+        """(period, first day, last day) of the window open on `day`, else of the next one."""
+        for months in (-1, 0, 1):
+            period = add_months(month_start(day), months)
+            start, end = self.window_of(period)
+            if day <= end:
+                return period, start, end
+        raise AssertionError("a window ends within two months of its opening")
+
+    def readings_period(self, day):
+        """The month a reading taken on `day` counts for: the month whose window is open (a
+        reading of 1-5 April in a 25th-5th window is March's), else the calendar month."""
+        period, start, end = self.window_at(day)
+        return period if start <= day else month_start(day)
+
     def window_bounds(self, day):
-        """First and last day of the readings window in the month of `day`."""
-        last = last_day_of_month(day)
-        start = min(self.window_start_day, last.day)
-        end = min(self.window_end_day, last.day)
-        return day.replace(day=start), day.replace(day=end)
+        """First and last day of the window open on `day`, else of the next one to open."""
+        return self.window_at(day)[1:]
 
     def window_state(self, day=None):
-        """(is_open, days_left_including_today, next_opening_date) for the readings window."""
-        day = day or date.today()
+        """(is_open, days_left_including_today, opening_date) for the readings window."""
+        day = day or today()
         start, end = self.window_bounds(day)
-        if start <= day <= end:
+        if start <= day:
             return True, (end - day).days + 1, start
-        if day < start:
-            return False, 0, start
-        following = last_day_of_month(day) + timedelta(days=1)
-        return False, 0, self.window_bounds(following)[0]
+        return False, 0, start
+
+
+def on_day(period, number):
+    """Day `number` of the month `period`; days past the month's end mean its last day."""
+    return period.replace(day=min(number, last_day_of_month(period).day))
 
 
 class Account(BaseModel):
@@ -356,13 +393,13 @@ class Notice(BaseModel):
     hoa = ForeignKeyField(Hoa, backref="notices", on_delete="CASCADE")
     title = CharField()
     body = TextField(default="")
-    starts_on = DateField(default=date.today)
+    starts_on = DateField(default=today)
     ends_on = DateField(null=True)
     created_at = DateTimeField(default=now)
 
     @classmethod
     def current(cls, hoa=None, day=None):
-        day = day or date.today()
+        day = day or today()
         # of the HOA only what a notice shows: building its twenty columns was most of the cost
         query = (cls.select(cls, Hoa.id, Hoa.name).join(Hoa)
                  .where(cls.starts_on <= day, (cls.ends_on.is_null()) | (cls.ends_on >= day)))
@@ -373,7 +410,7 @@ class Notice(BaseModel):
     @classmethod
     def showing(cls, hoa=None, day=None):
         """The current notices as a list: one HOA's, or the latest 20 of all (landing page)."""
-        day = day or date.today()
+        day = day or today()
         if hoa is None:
             return list(LATEST_NOTICES(day))
         return list(HOA_NOTICES(hoa.id if isinstance(hoa, Hoa) else hoa, day))

@@ -12,7 +12,7 @@ from formats import format_number
 from forms import (
     OfficeReadingForm, ReadingStatusForm, plain_text, reading_field_name, zone_label,
 )
-from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
+from models import Account, AuditEvent, Meter, Reading, parse_period
 from office import accountant_required, get_hoa_or_404
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
@@ -37,8 +37,9 @@ def safe_cell(text):
                        plain_text("" if text is None else str(text), lines=True))
 
 
-def chosen_period():
-    return parse_period(request.args.get("period", "")) or month_start(today())
+def chosen_period(hoa):
+    """The month asked for, else the one whose readings are coming in now."""
+    return parse_period(request.args.get("period", "")) or hoa.readings_period(today())
 
 
 def month_rows(hoa, period):
@@ -52,7 +53,7 @@ def month_rows(hoa, period):
 @accountant_required
 def index(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
-    period = chosen_period()
+    period = chosen_period(hoa)
     rows = month_rows(hoa, period)
     return render_template("meters/office.html", hoa=hoa, period=period, rows=rows,
                            kind_label=kind_label, unit_of=unit_of, source_labels=SOURCE_LABELS,
@@ -78,7 +79,7 @@ def export(hoa_id, fmt):
     hoa = get_hoa_or_404(hoa_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    period = chosen_period()
+    period = chosen_period(hoa)
     name = f"readings-{hoa.id}-{period.strftime('%Y-%m')}.{fmt}"
     AuditEvent.record("readings_exported", client_ip(), hoa=hoa, accountant=current_user.id,
                       detail=name)
@@ -130,7 +131,7 @@ def enter(hoa_id, meter_id):
              .where(Meter.id == meter_id, Account.hoa == hoa).first())
     if meter is None:
         abort(404)
-    form = OfficeReadingForm.for_meters([meter], data={"period": chosen_period()
+    form = OfficeReadingForm.for_meters([meter], data={"period": chosen_period(hoa)
                                                        .strftime("%Y-%m")})
     meter_error = None
     if form.validate_on_submit():

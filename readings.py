@@ -1,15 +1,15 @@
 """The rules a meter reading must pass, consumption history and the demo readings."""
 import random
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from formats import format_day, format_number
-from models import (
-    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db, month_start, now,
+from models import (  # today is the readings pages' "today" as well
+    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db,
+    month_start, now, today,
 )
 
 SOURCE_LABELS = {
@@ -28,20 +28,17 @@ LARGE_FACTOR = 3
 LARGE_FLOOR = {"cold_water": Decimal(20), "hot_water": Decimal(15), "electricity": Decimal(600),
                "gas": Decimal(80), "heat": Decimal(3)}
 AVERAGE_MONTHS = 6
+# Consumption above FAR_FACTOR × that confirmation threshold is no slip of a finger a tick can
+# vouch for (99 999 999 m³ of gas): even confirmed, it waits for the accountant's review.
+FAR_FACTOR = 10
 REPLACED_REASON = "meter replaced or past its maximum"
 LARGE_REASON = "large consumption confirmed by the resident"
+FAR_REASON = "consumption far beyond the usual, confirmed by the resident"
 REASON_LABELS = {
     REPLACED_REASON: _l("the meter was replaced or went past its maximum"),
     LARGE_REASON: _l("a large consumption confirmed by the resident"),
+    FAR_REASON: _l("a consumption far beyond the usual, confirmed by the resident"),
 }
-
-
-def today():
-    """Today, or the TODAY the configuration fixes (tests, demonstrations)."""
-    fixed = current_app.config.get("TODAY")
-    if isinstance(fixed, str):
-        fixed = date.fromisoformat(fixed)
-    return fixed or date.today()
 
 
 def reason_text(reason):
@@ -120,6 +117,11 @@ class Check:
         self.unchanged = False
 
     @property
+    def far_out(self):
+        """Saved for the accountant's review because its consumption is far beyond the usual."""
+        return self.reason == FAR_REASON
+
+    @property
     def ok(self):
         return not self.errors and not self.confirm
 
@@ -167,37 +169,50 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
                 "The reading is below the previous one (%(previous)s, %(when)s). If the meter "
                 "was replaced or went past its maximum, tick the box below.",
                 previous=format_number(before), when=when)
-    if check.errors or by_accountant or confirmed:
-        if confirmed and not check.errors:
-            check.reason = LARGE_REASON if large_zones(meter, values, previous_values,
-                                                       previous, period) else ""
+    if check.errors or by_accountant:
         return check
-    for zone in large_zones(meter, values, previous_values, previous, period):
-        check.confirm[zone] = _(
-            "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
-            "Check the number; if it is right, tick the box and save again.",
-            volume=format_number(values[zone - 1] - previous_values[zone - 1]),
-            unit=unit_of(meter))
+    large = large_zones(meter, values, previous_values, previous, period)
+    if confirmed:
+        if any(large.values()):
+            check.status, check.reason = "flagged", FAR_REASON
+        elif large:
+            check.reason = LARGE_REASON
+        return check
+    for zone, far in large.items():
+        volume = format_number(values[zone - 1] - previous_values[zone - 1])
+        if far:
+            check.confirm[zone] = _(
+                "That is %(volume)s %(unit)s since the previous reading, far beyond what a "
+                "flat uses. Check the number; if it is right, tick the box and save again: "
+                "the accountant will check the reading before it goes into the bill.",
+                volume=volume, unit=unit_of(meter))
+        else:
+            check.confirm[zone] = _(
+                "That is %(volume)s %(unit)s since the previous reading, much more than usual. "
+                "Check the number; if it is right, tick the box and save again.",
+                volume=volume, unit=unit_of(meter))
     return check
 
 
 def large_zones(meter, values, previous_values, previous, period):
-    """The zones whose consumption is well above the recent monthly average."""
+    """{zone: whether far out} for the zones whose consumption is well above the recent
+    monthly average; far out is FAR_FACTOR times beyond that."""
     if previous is not None:
         gap = max(1, months_between(previous.period, period))
     elif meter.commissioned_on is not None:
         gap = max(1, months_between(month_start(meter.commissioned_on), period))
     else:
-        return []  # a first reading of a meter whose start is unknown: nothing to compare
+        return {}  # a first reading of a meter whose start is unknown: nothing to compare
     floor = LARGE_FLOOR.get(meter.kind, Decimal(20))
     if all(value - before <= floor * gap for value, before in zip(values, previous_values)):
-        return []  # nowhere above the floor: not large whatever the average, not read
+        return {}  # nowhere above the floor: not large whatever the average, not read
     average = monthly_average(meter, period)
-    found = []
+    found = {}
     for i, zone in enumerate(meter.zone_numbers):
         usual = max(LARGE_FACTOR * average[i], floor) if average else floor
-        if values[i] - previous_values[i] > usual * gap:
-            found.append(zone)
+        used = values[i] - previous_values[i]
+        if used > usual * gap:
+            found[zone] = used > FAR_FACTOR * usual * gap
     return found
 
 
@@ -227,7 +242,7 @@ MONTHLY_USE = {"cold_water": (4, 9), "hot_water": (2, 6), "electricity": (120, 2
 def seed_demo_readings(day=None, months=13, seed=7):
     """Give every meter without readings a year of plausible monthly readings, up to last month."""
     rng = random.Random(seed)
-    day = day or date.today()
+    day = day or today()
     last = add_months(month_start(day), -1)
     meters = list(Meter.select().where(Meter.archived == False))  # noqa: E712
     count = 0

@@ -12,7 +12,7 @@ import jobs
 import mailqueue
 from mail import compose, external_url
 from models import (
-    REMINDER_KINDS, Account, Hoa, Meter, Reading, ReminderSent, Resident, db, month_start,
+    REMINDER_KINDS, Account, Hoa, Meter, Reading, ReminderSent, Resident, db,
 )
 from readings import kind_label, today
 
@@ -48,12 +48,12 @@ def send_reminders(day):
     sent = 0
     for hoa in Hoa.select():
         kind = window_reminder_kind(hoa, day)
+        period = hoa.readings_period(day)  # a 25th-5th window's April days remind of March
         for resident in activated_residents(hoa):
             meters = [m for m in Meter.of_account(resident.account)
                       if not m.verification_expired(day)]
-            if kind and missing_readings(meters, month_start(day)):
-                sent += remind(resident, kind, month_start(day), hoa=hoa,
-                               end=hoa.window_bounds(day)[1])
+            if kind and missing_readings(meters, period):
+                sent += remind(resident, kind, period, hoa=hoa, end=hoa.window_bounds(day)[1])
             due = {}
             for meter in meters:
                 if meter.verified_until and \

@@ -210,7 +210,8 @@ def test_settings_are_saved(office, client, demo):
     ({"bic": "04360199"}, "БИК состоит из 9 цифр."),
     ({"inn": "63123"}, "ИНН состоит из 10 цифр"),
     ({"settlement_account": "4070381090000000123X"}, "20 цифр"),
-    ({"window_start_day": "20", "window_end_day": "5"}, "не может заканчиваться раньше"),
+    # a window may close in the next month (20th-5th), but must end before the next one opens
+    ({"window_start_day": "29", "window_end_day": "28"}, "не позже 27-го числа"),
     ({"window_start_day": "0"}, "Укажите день месяца от 1 до 31."),
     ({"pay_by_day": "32"}, "Укажите день месяца от 1 до 31."),
     ({"prefixes": "1O"}, "Префиксы — это цифры через запятую"),
