@@ -1,15 +1,25 @@
-"""Public pages: the landing page with notices, help, privacy policy, language switch."""
-from flask import Blueprint, redirect, render_template, request, session, url_for
+"""Public pages: the landing page, help, privacy policy, language switch."""
+from flask import (
+    Blueprint, current_app, redirect, render_template, request, send_from_directory, session,
+    url_for,
+)
 
 from auth import safe_next
-from models import Notice
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
 def index():
-    return render_template("index.html", notices=Notice.showing())
+    # notices are for an HOA's residents (dates people are away, works in the flats): a visitor
+    # sees none; residents find their own HOA's in the cabinet
+    return render_template("index.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site whatever the page says; nginx serves it in production."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)
 
 
 @bp.route("/help")
