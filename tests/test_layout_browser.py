@@ -110,3 +110,40 @@ def test_no_serious_accessibility_problems_on_a_phone(live_server, page, site):
         problems.extend(f"{path}: {p}" for p in found)
     walk(page, live_server.url, site, check)
     assert not problems, "\n".join(problems)
+
+
+HIDDEN_FIGURES = """() => {
+    const hidden = [];
+    for (const cell of document.querySelectorAll('main td')) {
+        const box = cell.getBoundingClientRect();
+        if (cell.innerText.trim() && (box.left < 0 || box.right > window.innerWidth + 0.5))
+            hidden.push(cell.closest('table').className + ': ' + cell.innerText.trim());
+    }
+    return hidden;
+}"""
+
+
+def test_a_phone_shows_every_figure_of_the_resident_without_sideways_scrolling(
+        live_server, page, site):
+    _public, resident, _office = site
+    page.set_viewport_size({"width": 360, "height": 740})
+    browser_log_in(page, live_server.url, "100001", "resident-pass-1")
+    hidden = []
+    for path in [p for p in resident if p.startswith(("/cabinet/statements", "/cabinet/meters"))]:
+        page.goto(live_server.url + path)
+        hidden.extend(f"{path}: {cell}" for cell in page.evaluate(HIDDEN_FIGURES))
+    assert not hidden, "\n".join(hidden)
+    # a month's service is a card of labelled figures: «Итого» shows its sums
+    page.goto(live_server.url + "/cabinet/statements/2026-11")
+    assert labels_shown(page, "table.charges tfoot tr") == [
+        "Итого", "Сумма", "Перерасчёт", "Льгота", "К оплате"]
+    assert labels_shown(page, "table.charges tbody tr")[1:] == [
+        "Ед. изм.", "Объём", "Тариф", "Сумма", "Перерасчёт", "Льгота", "К оплате"]
+
+
+def labels_shown(page, row):
+    """Each cell's label drawn before its figure, or the cell's text where it has none."""
+    return page.eval_on_selector(row, """row => [...row.cells].map(cell => {
+        const label = getComputedStyle(cell, '::before').content;
+        return label && label !== 'none' ? label.slice(1, -1) : cell.innerText.trim();
+    })""")

@@ -20,9 +20,9 @@ def test_the_dashboard_shows_the_month_in_figures_and_a_chart(demo_full, office,
     demo_full.config["TODAY"] = "2026-12-03"
     html = client.get(f"/office/{office.id}").get_data(as_text=True)
     text = text_of(html)
-    assert "Зарегистрировано: 1 из 40" in text
-    assert f"Получено: {len(meters)} из {total_meters}" in text
-    assert "Показания счётчиков за декабрь 2026" in text
+    assert "Зарегистрировано лицевых счетов 1 из 40" in text
+    assert f"Показания счётчиков за декабрь 2026 {len(meters)} из {total_meters}" in text
+    assert f"Ещё нет показаний {total_meters - len(meters)} счётчиков" in text
     # charged against paid: figures in words and a chart of the months
     assert re.search(r"За ноябрь 2026: начислено [\d  ]+,\d\d ₽, оплачено [\d  ]+,\d\d ₽", text)
     assert html.count('class="chart-charged"') == 6 and html.count('class="chart-paid"') == 6
@@ -38,5 +38,5 @@ def test_an_hoa_without_data_has_an_empty_dashboard(demo, office, client):
         office.save()
     html = client.get(f"/office/{office.id}").get_data(as_text=True)
     assert 'data-chart="money"' not in html
-    assert "Зарегистрировано: 0 из 40" in html
+    assert "Зарегистрировано лицевых счетов" in html and "0 из 40" in html
     assert 'data-problem="requisites"' in html
