@@ -6,7 +6,8 @@ from flask_login import current_user
 import mail
 from auth import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
-from models import AuditEvent, Notice, Resident
+from models import AuditEvent, Meter, Notice, Reading, Resident, month_start
+from readings import today
 from security import keep_only_this_session
 from tokens import read_token, token_matches
 
@@ -18,8 +19,18 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 def home():
     account = current_user.account
     hoa = account.hoa
+    day = today()
     return render_template("cabinet/home.html", account=account, hoa=hoa,
-                           window=hoa.window_state(), notices=Notice.showing(hoa))
+                           window=hoa.window_state(day), notices=Notice.showing(hoa),
+                           sent=readings_sent(account, month_start(day)))
+
+
+def readings_sent(account, period):
+    """(meters that take readings, how many have this month's, when the latest was sent)."""
+    meters = [m for m in Meter.of_account(account) if not m.verification_expired(today())]
+    counting = Reading.counting_for_period(meters, period) if meters else {}
+    latest = max((r.submitted_at for r in counting.values()), default=None)
+    return {"period": period, "meters": len(meters), "sent": len(counting), "latest": latest}
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -1,10 +1,14 @@
 """Public pages: the landing page, help, privacy policy, language switch."""
+from datetime import date
+
 from flask import (
     Blueprint, current_app, redirect, render_template, request, send_from_directory, session,
     url_for,
 )
+from flask_babel import format_date
 
 from auth import safe_next
+from formats import format_period
 
 bp = Blueprint("pages", __name__)
 
@@ -29,7 +33,19 @@ def help():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("privacy.html")
+    return render_template("privacy.html",
+                           version=version_text(current_app.config["PRIVACY_POLICY_VERSION"]))
+
+
+def version_text(version):
+    """The policy's version as a date in words: «20 ноября 2026 г.» or «ноябрь 2026»."""
+    text = str(version)
+    try:
+        if len(text) == 7:
+            return format_period(date.fromisoformat(text + "-01"))
+        return format_date(date.fromisoformat(text), "d MMMM yyyy")
+    except ValueError:  # a version that is not a date is shown as written
+        return text
 
 
 @bp.route("/lang/<code>", methods=["POST"])
