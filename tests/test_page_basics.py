@@ -37,7 +37,7 @@ def test_nginx_compresses_text_and_serves_the_icon():
     conf = (ROOT / "deploy" / "nginx-domkom.conf").read_text()
     assert re.search(r"^\s*gzip on;", conf, re.MULTILINE)
     types = re.search(r"gzip_types([^;]+);", conf).group(1).split()
-    assert {"text/css", "application/javascript", "image/svg+xml"} <= set(types)
+    assert {"text/css", "text/javascript", "application/javascript", "image/svg+xml"} <= set(types)
     assert "location = /favicon.ico" in conf
 
 
