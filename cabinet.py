@@ -22,12 +22,14 @@ def home():
     day = today()
     return render_template("cabinet/home.html", account=account, hoa=hoa,
                            window=hoa.window_state(day), notices=Notice.showing(hoa),
-                           sent=readings_sent(account, month_start(day)))
+                           sent=readings_sent(account, day))
 
 
-def readings_sent(account, period):
-    """(meters that take readings, how many have this month's, when the latest was sent)."""
-    meters = [m for m in Meter.of_account(account) if not m.verification_expired(today())]
+def readings_sent(account, day):
+    """This month's readings of the meters that take them: how many meters, how many have
+    a reading, when the latest was sent."""
+    period = month_start(day)
+    meters = [m for m in Meter.of_account(account) if not m.verification_expired(day)]
     counting = Reading.counting_for_period(meters, period) if meters else {}
     latest = max((r.submitted_at for r in counting.values()), default=None)
     return {"period": period, "meters": len(meters), "sent": len(counting), "latest": latest}

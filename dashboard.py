@@ -37,11 +37,6 @@ class Dashboard:
         return self.flagged + self.expired + (1 if self.missing_requisites else 0)
 
 
-def share(part, whole):
-    """A whole percentage for a progress bar, 0 when there is nothing to count."""
-    return round(100 * part / whole) if whole else 0
-
-
 def month_figures(hoa):
     day = today()
     board = Dashboard(period=month_start(day))
