@@ -27,6 +27,7 @@ import office_receipts
 import pages
 import security
 import statements
+import texts
 import throttle
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
@@ -56,6 +57,10 @@ DEFAULTS = {
     "MAIL_USE_SSL": False,
     "MAIL_DEFAULT_SENDER": "Domkom <noreply@domkom.local>",
     "OPERATOR_EMAIL": "support@domkom.local",
+    # the operator of personal data the privacy policy names (152-ФЗ, ст. 18.1)
+    "OPERATOR_NAME": "",
+    "OPERATOR_ADDRESS": "",
+    "OPERATOR_PHONE": "",
     "BASE_URL": "http://127.0.0.1:5000",
     "TRUSTED_HOSTS": [],  # host names the site answers to besides BASE_URL's (security.py)
     "ACTIVATION_MAX_AGE": 48 * 3600,
@@ -155,6 +160,7 @@ def init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     formats.install(app)
+    texts.install(app)
 
 
 @login_manager.user_loader

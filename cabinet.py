@@ -6,7 +6,7 @@ from flask_login import current_user
 import mail
 from auth import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
-from models import AuditEvent, Notice, Resident
+from models import AuditEvent, Meter, Notice, Reading, Resident
 from readings import today
 from security import keep_only_this_session
 from tokens import read_token, token_matches
@@ -21,7 +21,18 @@ def home():
     hoa = account.hoa
     day = today()
     return render_template("cabinet/home.html", account=account, hoa=hoa,
-                           window=hoa.window_state(day), notices=Notice.showing(hoa, day))
+                           window=hoa.window_state(day), notices=Notice.showing(hoa, day),
+                           sent=readings_sent(account, day))
+
+
+def readings_sent(account, day):
+    """This month's readings of the meters that take them: how many meters, how many have
+    a reading, when the latest was sent."""
+    period = account.hoa.readings_period(day)
+    meters = [m for m in Meter.of_account(account) if not m.verification_expired(day)]
+    counting = Reading.counting_for_period(meters, period) if meters else {}
+    latest = max((r.submitted_at for r in counting.values()), default=None)
+    return {"period": period, "meters": len(meters), "sent": len(counting), "latest": latest}
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
+import dashboard
 import importer
 import requisites
 from auth import client_ip, generate_password, safe_next
@@ -112,7 +113,9 @@ def home():
 @accountant_required
 def hoa(hoa_id):
     hoa = get_hoa_or_404(hoa_id)
-    return render_template("office/hoa.html", hoa=hoa)
+    board = dashboard.month_figures(hoa)
+    return render_template("office/hoa.html", hoa=hoa, board=board,
+                           chart=dashboard.money_chart(board.money))
 
 
 # --- loading data ------------------------------------------------------------------------------

@@ -1,15 +1,29 @@
-"""Public pages: the landing page with notices, help, privacy policy, language switch."""
-from flask import Blueprint, redirect, render_template, request, session, url_for
+"""Public pages: the landing page, help, privacy policy, language switch."""
+from datetime import date
+
+from flask import (
+    Blueprint, current_app, redirect, render_template, request, send_from_directory, session,
+    url_for,
+)
+from flask_babel import format_date
 
 from auth import safe_next
-from models import Notice
+from formats import format_period
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
 def index():
-    return render_template("index.html", notices=Notice.showing())
+    # notices are for an HOA's residents (dates people are away, works in the flats): a visitor
+    # sees none; residents find their own HOA's in the cabinet
+    return render_template("index.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site whatever the page says; nginx serves it in production."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)
 
 
 @bp.route("/help")
@@ -19,7 +33,19 @@ def help():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("privacy.html")
+    return render_template("privacy.html",
+                           version=version_text(current_app.config["PRIVACY_POLICY_VERSION"]))
+
+
+def version_text(version):
+    """The policy's version as a date in words: «20 ноября 2026 г.» or «ноябрь 2026»."""
+    text = str(version)
+    try:
+        if len(text) == 7:
+            return format_period(date.fromisoformat(text + "-01"))
+        return format_date(date.fromisoformat(text), "d MMMM yyyy")
+    except ValueError:  # a version that is not a date is shown as written
+        return text
 
 
 @bp.route("/lang/<code>", methods=["POST"])

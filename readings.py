@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from formats import format_day, format_number
+from formats import format_day, format_number, format_period
 from models import (  # today is the readings pages' "today" as well
     METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db,
     month_start, now, today,
@@ -164,7 +164,7 @@ def check_values(meter, values, period, day, replaced=False, confirmed=False,
         return check
     for zone, value, before in zip(meter.zone_numbers, values, previous_values):
         if value < before:
-            when = previous.period.strftime("%m.%Y") if previous else _("commissioning")
+            when = format_period(previous.period) if previous else _("commissioning")
             check.errors[zone] = _(
                 "The reading is below the previous one (%(previous)s, %(when)s). If the meter "
                 "was replaced or went past its maximum, tick the box below.",

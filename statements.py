@@ -14,6 +14,7 @@ from peewee import Select, fn
 import forked
 import receipts
 from auth import resident_required
+from readings import today
 from models import (
     Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, db, parse_period,
 )
@@ -252,6 +253,20 @@ def balance_summary(account):
     return Statement.for_month(account, max(latest), detailed=False) if latest else None
 
 
+@bp.app_template_global()
+def standing_of(statement):
+    """('debt' | 'due' | 'advance' | 'zero', the bill's pay-by day). A closing balance owed is
+    a debt only once the pay-by day has passed or when a sum from before this bill is still
+    unpaid; until then it is simply this bill, due by that day."""
+    pay_by = receipts.pay_by_date(statement.account.hoa, statement.period)
+    if statement.closing < 0:
+        return "advance", pay_by
+    if statement.closing == 0:
+        return "zero", pay_by
+    unpaid_before = statement.opening + statement.penalty - statement.paid > 0
+    return ("debt" if unpaid_before or today() > pay_by else "due"), pay_by
+
+
 def statement_or_page(period_text):
     period = period_from_url(period_text)
     statement = Statement.for_month(current_user.account, period)
@@ -271,6 +286,8 @@ def index():
     year = request.args.get("year")
     if year is None:
         months = history[-RECENT_MONTHS:]
+        # «Earlier months» offers only the years with months before those on the screen
+        years = sorted({s.period.year for s in history[:-RECENT_MONTHS]}, reverse=True)
     else:
         year = int(year) if YEAR.fullmatch(year) else None
         if year not in years:

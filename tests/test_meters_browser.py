@@ -41,7 +41,7 @@ def test_phone_enters_readings_and_sees_history(phone, page, live_server):
     page.fill(f"#m{power}_t2", "612")
     page.click("button:has-text('Передать показания')")
     feedback = page.locator(f"[data-meter='{cold}'] .invalid-feedback")
-    assert "Показание меньше предыдущего (166, 02.2026)" in feedback.inner_text()
+    assert "Показание меньше предыдущего (166, февраль 2026)" in feedback.inner_text()
     assert page.input_value(f"#m{power}_t1") == "1290,5"  # what was typed is kept
     no_sideways_scroll(page)
     with phone["app"].app_context():

@@ -20,8 +20,13 @@ def test_demo_statement_and_receipt_agree(demo_full, client):
     html = client.get("/cabinet/statements").get_data(as_text=True)
     periods = [f"{s.period:%Y-%m}" for s in history]
     assert re.findall(r'data-period="([\d-]+)"', html) == periods[::-1][:12]
-    # every month is on its year's page, and only there
-    years = re.findall(r'href="/cabinet/statements\?year=(\d{4})"', html)
+    # «Earlier months» lists the years of the months not on the screen, and a year's page
+    # every other year; every month is on its year's page, and only there
+    year_link = r'href="/cabinet/statements\?year=(\d{4})"'
+    earlier = re.findall(year_link, html)
+    assert sorted(earlier) == sorted({p[:4] for p in periods[:-12]})
+    years = re.findall(year_link, client.get(f"/cabinet/statements?year={earlier[0]}")
+                       .get_data(as_text=True)) + [earlier[0]]
     assert sorted(years) == sorted({p[:4] for p in periods})
     by_year = []
     for year in years:
