@@ -51,7 +51,7 @@ def test_every_meters_error_is_shown_at_once(demo, ids, client):
     assert r.status_code == 400
     assert "digits only" in html  # the letters in the cold-water field
     assert "far beyond what a flat uses" in html  # the electricity's day zone
-    assert "below the previous one (53, 02.2026)" in html  # the hot water
+    assert "below the previous one (53, February 2026)" in html  # the hot water
     assert html.count('class="invalid-feedback"') == 3
     assert 'value="abc"' in html and 'value="99999999"' in html and 'value="10"' in html
     assert readings(demo) == before
