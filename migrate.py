@@ -9,10 +9,10 @@ import logging
 
 import click
 from flask import Blueprint
-from peewee import SqliteDatabase
+from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import MODELS, OutgoingMail, ReminderSent, Setting, db
+from models import MODELS, Accountant, AuditEvent, OutgoingMail, ReminderSent, Setting, db
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -26,8 +26,20 @@ def to_2(migrator):
         migrate(migrator.add_index("auditevent", ("hoa_id", "at")))
 
 
+def to_3_office(migrator):
+    """The security log keeps the e-mail used at the time of each event; an accountant's
+    failed office logins of earlier versions are tied to that accountant."""
+    if "email" not in {column.name for column in db.get_columns("auditevent")}:
+        migrate(migrator.add_column("auditevent", "email", AuditEvent.email))
+    for accountant in Accountant.select(Accountant.id, Accountant.email):
+        (AuditEvent.update(accountant=accountant.id, email=accountant.email)
+         .where(AuditEvent.event == "office_login_failed", AuditEvent.accountant.is_null(),
+                AuditEvent.email == "", fn.LOWER(AuditEvent.detail) == accountant.email)
+         .execute())
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2)]
+MIGRATIONS = [(2, to_2), (3, to_3_office)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

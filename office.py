@@ -52,7 +52,9 @@ def login():
         return render_template("office/login.html", form=form), 400 if form.is_submitted() else 200
     accountant = Accountant.get_or_none(Accountant.email == form.email.data.strip().lower())
     if accountant is None or not accountant.check_password(form.password.data):
-        AuditEvent.record("office_login_failed", client_ip(), detail=form.email.data[:254])
+        # tied to the accountant when the e-mail is one: their HOA's log then shows it
+        AuditEvent.record("office_login_failed", client_ip(), accountant=accountant,
+                          email=form.email.data.strip()[:254])
         form.password.errors.append(_("Wrong e-mail or password."))
         return render_template("office/login.html", form=form), 401
     session.clear()
