@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 import importer
+import mail
 from auth import client_ip, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from models import (
@@ -204,18 +205,29 @@ def registration_state(resident):
     return "active" if resident.is_active else "pending"
 
 
-@bp.route("/<int:hoa_id>/registrations/<int:account_id>/release", methods=["POST"])
+@bp.route("/<int:hoa_id>/registrations/<int:account_id>/release", methods=["GET", "POST"])
 @accountant_required
 def release(hoa_id, account_id):
+    """GET: what releasing would do, with the button; POST: release, and tell the address."""
     hoa = get_hoa_or_404(hoa_id)
     account = Account.get_or_none(Account.id == account_id, Account.hoa == hoa) or abort(404)
     resident = Resident.get_or_none(Resident.account == account)
     if resident is None:
         flash(_("Account %(number)s is not registered.", number=account.number), "info")
-    else:
-        resident.release(accountant=current_user.id, ip=client_ip())
-        flash(_("The registration of account %(number)s is released; the resident can register "
-                "again.", number=account.number), "success")
+        return redirect(url_for("office.registrations", hoa_id=hoa.id))
+    if request.method == "GET":
+        return render_template("office/release.html", hoa=hoa, account=account,
+                               resident=resident)
+    confirmed = request.form.get("email")  # what the accountant saw on the confirmation
+    if confirmed is not None and confirmed != resident.email:  # re-registered meanwhile
+        flash(_("The registration of account %(number)s has changed since this page was "
+                "opened. Check it again.", number=account.number), "warning")
+        return redirect(url_for("office.release", hoa_id=hoa.id, account_id=account.id))
+    resident.release(accountant=current_user.id, ip=client_ip())
+    mail.send_registration_released(resident, hoa)
+    flash(_("The registration of account %(number)s is released; the resident can register "
+            "again.", number=account.number), "success")
+    flash(_("A letter about it was sent to %(email)s.", email=resident.email), "info")
     return redirect(url_for("office.registrations", hoa_id=hoa.id))
 
 
