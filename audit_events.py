@@ -39,6 +39,8 @@ EVENT_LABELS = {
     "settings_changed": _l("HOA settings changed"),
 }
 
+FILE_KINDS = {"accounts": _l("accounts"), "charges": _l("charges"), "payments": _l("payments"),
+              "meters": _l("meters")}
 OLD_READING_DETAIL = re.compile(r"meter (\S*) ([0-9]{4}-[0-9]{2})")  # before schema version 3
 
 
@@ -59,38 +61,40 @@ def who(event):
 
 def describe(event):
     """The event's details in the reader's language; "" when it has none."""
-    text = event.detail or ""
     describer = DESCRIBERS.get(event.event)
     if describer is None:
-        return text
+        return event.detail or ""
     try:
-        return describer(text)
+        return describer(event)
     except (ValueError, TypeError, KeyError, AttributeError):
-        return text  # written by some other version: shown as it was stored
+        return event.detail  # written by some other version: shown as it was stored
 
 
-def email_change(text):
-    old, new = text.split(" -> ")
+def email_change(event):
+    old, new = event.detail.split(" -> ")
     return _("from %(old)s to %(new)s", old=old, new=new)
 
 
-def released(text):
-    return _("Released address: %(email)s", email=text) if text else ""
+def released(event):
+    return _("Released address: %(email)s", email=event.detail) if event.detail else ""
 
 
-def taken_over(text):
-    return _("Address of the registration that gave way: %(email)s", email=text) if text else ""
+def taken_over(event):
+    return _("Address of the registration that gave way: %(email)s", email=event.detail) \
+        if event.detail else ""
 
 
-def failed_office_login(_text):
-    return ""  # the e-mail typed is in the login column
+def failed_office_login(event):
+    # the e-mail typed is in the login column; the operator's log also has unknown ones
+    return "" if event.accountant_id else _("No accountant has this e-mail.")
 
 
-def exported(text):
-    return _("File %(name)s", name=text)
+def exported(event):
+    return _("File %(name)s", name=event.detail)
 
 
-def reading_decision(text):
+def reading_decision(event):
+    text = event.detail
     if text.startswith("{"):
         data = json.loads(text)
     else:
@@ -108,20 +112,23 @@ def reading_decision(text):
     return "; ".join(parts)
 
 
-def loaded(text):
+def loaded(event):
     """The totals of a load (importbatch.totals), e.g. {"files": [...], "accounts": 3,
     "charges": {"2026-11": 30}, "payments": {}, "meters": 2}."""
-    data = json.loads(text)
+    data = json.loads(event.detail)
     parts = []
+    kinds = [str(FILE_KINDS.get(kind, kind)) for kind in data.get("kinds", [])]
+    if len(kinds) == len(data.get("files", ())):  # older loads kept no kinds
+        data["files"] = [f"{name} ({kind})" for name, kind in zip(data["files"], kinds)]
     if data.get("files"):
         parts.append(_("files: %(names)s", names=", ".join(data["files"])))
     if data.get("accounts"):
         parts.append(ngettext("accounts: %(num)s row", "accounts: %(num)s rows",
                               data["accounts"]))
-    for key, name in (("charges", _("charges")), ("payments", _("payments"))):
+    for key in ("charges", "payments"):
         months = data.get(key) or {}
         if months:
-            parts.append(name + ": " + ", ".join(
+            parts.append(f"{FILE_KINDS[key]}: " + ", ".join(
                 ngettext("%(month)s — %(num)s row", "%(month)s — %(num)s rows", rows,
                          month=format_period(parse_period(month)))
                 for month, rows in months.items()))
