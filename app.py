@@ -15,6 +15,7 @@ import audit
 import auth
 import backup
 import cabinet
+import commands
 import demo
 import formats
 import jobs
@@ -195,6 +196,7 @@ def register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(commands.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(office_receipts.bp)
     app.register_blueprint(meters.bp)

@@ -263,7 +263,8 @@ class Batch:
                                  sha256=parsed.sha256, kind=parsed.kind,
                                  counts=json.dumps(self.counts(parsed), ensure_ascii=False))
             AuditEvent.record("import", ip, hoa=self.hoa, accountant=accountant,
-                              detail=json.dumps(self.totals(), ensure_ascii=False))
+                              detail=json.dumps(dict(self.totals(), kinds=[
+                                  f.kind for f in self.files]), ensure_ascii=False))
         return self.totals()
 
     def counts(self, parsed):

@@ -91,3 +91,12 @@ def send_operator_request(resident_number, email, phone, text):
         current_app.config["OPERATOR_EMAIL"],
         _("Domkom: account %(number)s is registered by someone else", number=resident_number),
         "operator_request", number=resident_number, email=email, phone=phone, text=text)
+
+
+def send_registration_released(resident, hoa):
+    """Tell the released address: its owner learns it, and a stranger knows the login is gone."""
+    return send_email(
+        resident.email, _("Domkom: the registration of account %(number)s is released",
+                          number=resident.account.number),
+        "released", resident=resident, hoa=hoa, register_link=external_url("auth.register"),
+        operator_email=current_app.config["OPERATOR_EMAIL"])

@@ -9,10 +9,10 @@ import logging
 
 import click
 from flask import Blueprint
-from peewee import SqliteDatabase
+from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import MODELS, Hoa, OutgoingMail, ReminderSent, Setting, db
+from models import MODELS, Accountant, AuditEvent, Hoa, OutgoingMail, ReminderSent, Setting, db
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -32,8 +32,26 @@ def to_3_meters(migrator):
         migrate(migrator.add_column("hoa", "time_zone", Hoa.time_zone))
 
 
+def to_3_office(migrator):
+    """The security log keeps the e-mail used at the time of each event; an accountant's
+    failed office logins of earlier versions are tied to that accountant."""
+    if "email" not in {column.name for column in db.get_columns("auditevent")}:
+        migrate(migrator.add_column("auditevent", "email", AuditEvent.email))
+    for accountant in Accountant.select(Accountant.id, Accountant.email):
+        (AuditEvent.update(accountant=accountant.id, email=accountant.email)
+         .where(AuditEvent.event == "office_login_failed", AuditEvent.accountant.is_null(),
+                AuditEvent.email == "", fn.LOWER(AuditEvent.detail) == accountant.email)
+         .execute())
+
+
+def to_3(migrator):
+    """Each HOA's time zone; the security log keeps the e-mail used at the time of each event."""
+    to_3_meters(migrator)
+    to_3_office(migrator)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3_meters)]
+MIGRATIONS = [(2, to_2), (3, to_3)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

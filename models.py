@@ -345,6 +345,7 @@ class Resident(LoginMixin, BaseModel):
             AuditEvent.record("release", ip, hoa=self.account.hoa, accountant=accountant,
                               account_number=self.account.number, detail=self.email)
             self.delete_instance()
+
     @classmethod
     def with_account(cls):
         """Residents with their account and its HOA, in one query (every cabinet page needs them)."""
@@ -683,6 +684,7 @@ class AuditEvent(BaseModel):
     resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
     accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
     account_number = CharField(default="")
+    email = CharField(default="")  # the login's e-mail at the time (schema version 3)
     ip = CharField(default="")
     detail = TextField(default="")
 
@@ -691,7 +693,22 @@ class AuditEvent(BaseModel):
 
     @classmethod
     def record(cls, event, ip="", **fields):
+        """The e-mail of the resident or accountant is kept as it is now: the log must show
+        the address used then, not the one the login has later."""
+        if "email" not in fields:
+            fields["email"] = cls.email_of(fields.get("resident"), fields.get("accountant"))
         return cls.create(event=event, ip=ip or "", **fields)
+
+    @staticmethod
+    def email_of(resident, accountant):
+        if isinstance(resident, Resident):
+            return resident.email
+        if isinstance(accountant, Accountant):
+            return accountant.email
+        if accountant is not None:
+            return (Accountant.select(Accountant.email).where(Accountant.id == accountant)
+                    .scalar() or "")
+        return ""
 
 
 class Setting(BaseModel):

@@ -1,11 +1,8 @@
-"""The accountant's office: login, loading data, registrations, notices, HOA settings, and
-the operator's commands (create-hoa, create-accountant, import)."""
+"""The accountant's office: login, loading data, registrations, notices and HOA settings."""
 import json
-import sys
 from functools import wraps
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
-import click
 from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
 )
@@ -15,13 +12,13 @@ from flask_login import current_user, login_user
 
 import dashboard
 import importer
-import requisites
-from auth import client_ip, generate_password, safe_next
+import mail
+from auth import client_ip, safe_next
 from forms import (
     HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm, plain_text,
 )
 from models import (
-    Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
+    Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, now,
 )
 from security import end_session, keep_only_this_session, stamp_office_session
 from throttle import office_login_limits
@@ -56,7 +53,9 @@ def login():
         return render_template("office/login.html", form=form), 400 if form.is_submitted() else 200
     accountant = Accountant.get_or_none(Accountant.email == form.email.data.strip().lower())
     if accountant is None or not accountant.check_password(form.password.data):
-        AuditEvent.record("office_login_failed", client_ip(), detail=form.email.data[:254])
+        # tied to the accountant when the e-mail is one: their HOA's log then shows it
+        AuditEvent.record("office_login_failed", client_ip(), accountant=accountant,
+                          email=form.email.data.strip()[:254])
         form.password.errors.append(_("Wrong e-mail or password."))
         return render_template("office/login.html", form=form), 401
     session.clear()
@@ -223,18 +222,29 @@ def registration_state(resident):
     return "active" if resident.is_active else "pending"
 
 
-@bp.route("/<int:hoa_id>/registrations/<int:account_id>/release", methods=["POST"])
+@bp.route("/<int:hoa_id>/registrations/<int:account_id>/release", methods=["GET", "POST"])
 @accountant_required
 def release(hoa_id, account_id):
+    """GET: what releasing would do, with the button; POST: release, and tell the address."""
     hoa = get_hoa_or_404(hoa_id)
     account = Account.get_or_none(Account.id == account_id, Account.hoa == hoa) or abort(404)
     resident = Resident.get_or_none(Resident.account == account)
     if resident is None:
         flash(_("Account %(number)s is not registered.", number=account.number), "info")
-    else:
-        resident.release(accountant=current_user.id, ip=client_ip())
-        flash(_("The registration of account %(number)s is released; the resident can register "
-                "again.", number=account.number), "success")
+        return redirect(url_for("office.registrations", hoa_id=hoa.id))
+    if request.method == "GET":
+        return render_template("office/release.html", hoa=hoa, account=account,
+                               resident=resident)
+    confirmed = request.form.get("email")  # what the accountant saw on the confirmation
+    if confirmed is not None and confirmed != resident.email:  # re-registered meanwhile
+        flash(_("The registration of account %(number)s has changed since this page was "
+                "opened. Check it again.", number=account.number), "warning")
+        return redirect(url_for("office.release", hoa_id=hoa.id, account_id=account.id))
+    resident.release(accountant=current_user.id, ip=client_ip())
+    mail.send_registration_released(resident, hoa)
+    flash(_("The registration of account %(number)s is released; the resident can register "
+            "again.", number=account.number), "success")
+    flash(_("A letter about it was sent to %(email)s.", email=resident.email), "info")
     return redirect(url_for("office.registrations", hoa_id=hoa.id))
 
 
@@ -316,104 +326,3 @@ def prefix_problem(hoa, prefixes):
             return _("Account %(number)s would match none of the prefixes.",
                      number=account.number)
     return None
-
-
-# --- the operator's commands -------------------------------------------------------------------
-
-@bp.cli.command("create-hoa")
-@click.option("--name", required=True, help="For example: ТСЖ «Рассвет».")
-@click.option("--prefixes", required=True, help="Account-number prefixes, comma-separated.")
-@click.option("--inn", default="")
-@click.option("--address", default="")
-def create_hoa_command(name, prefixes, inn, address):
-    """Create an HOA owning the given account-number prefixes."""
-    prefixes = [p.strip() for p in prefixes.split(",") if p.strip()]
-    if not prefixes or not all(p.isdigit() for p in prefixes):
-        raise click.UsageError("Prefixes are digits separated by commas, e.g. 10,11.")
-    if inn and not requisites.inn_ok(inn):
-        raise click.UsageError("The INN must be 10 or 12 digits with valid check digits.")
-    hoa = Hoa(name=name.strip(), prefixes=",".join(prefixes), inn=inn, address=address)
-    with importer.request_context():
-        problem = prefix_problem(hoa, prefixes)
-    if problem:
-        raise click.ClickException(problem)
-    hoa.save()
-    click.echo(f"HOA {hoa.id} created: {hoa.name}, prefixes {hoa.prefixes}")
-
-
-@bp.cli.command("registration-codes")
-@click.option("--hoa", "hoa_id", type=int, required=True, help="HOA id.")
-def registration_codes_command(hoa_id):
-    """Print each account's number, apartment and registration code (as on the receipt)."""
-    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
-    if hoa is None:
-        raise click.ClickException(f"No HOA with id {hoa_id}.")
-    click.echo(f"{hoa.name}: registration check \"{hoa.registration_check}\"")
-    for account in hoa.accounts.order_by(Account.number):
-        click.echo(f"{account.number}\t{account.apartment}\t{account.registration_code or '-'}")
-
-
-@bp.cli.command("create-accountant")
-@click.option("--email", required=True)
-@click.option("--name", default="")
-@click.option("--hoa", "hoa_ids", type=int, multiple=True, required=True, help="HOA id; repeat.")
-def create_accountant_command(email, name, hoa_ids):
-    """Create an accountant's office login and print its generated password."""
-    email = email.strip().lower()
-    hoas = [Hoa.get_or_none(Hoa.id == i) for i in hoa_ids]
-    if None in hoas:
-        raise click.ClickException(f"No HOA with id {hoa_ids[hoas.index(None)]}.")
-    if Accountant.select().where(Accountant.email == email).exists():
-        raise click.ClickException(f"An accountant with e-mail {email} already exists.")
-    password = generate_password(12)
-    with db.atomic():
-        accountant = Accountant(email=email, name=name)
-        accountant.set_password(password)
-        accountant.save()
-        for hoa in hoas:
-            AccountantHoa.create(accountant=accountant, hoa=hoa)
-    click.echo(f"Accountant {email} created for {', '.join(h.name for h in hoas)}.")
-    click.echo(f"Password: {password}")
-
-
-@bp.cli.command("reset-accountant-password")
-@click.option("--email", required=True)
-def reset_accountant_password_command(email):
-    """Give an accountant a new generated password and end all of their office sessions."""
-    accountant = Accountant.get_or_none(Accountant.email == email.strip().lower())
-    if accountant is None:
-        raise click.ClickException(f"No accountant with e-mail {email}.")
-    password = generate_password(12)
-    accountant.set_password(password)
-    accountant.end_other_sessions()
-    accountant.save()
-    AuditEvent.record("office_password_reset", "", accountant=accountant)
-    click.echo(f"New password for {accountant.email}: {password}")
-    click.echo("Every office session of this accountant has ended.")
-
-
-@bp.cli.command("import")
-@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
-@click.option("--dry-run", is_flag=True, help="Check the files and show the totals only.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def import_command(hoa_id, dry_run, paths):
-    """Load the billing program's files (accounts, charges, payments, meters) into an HOA."""
-    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
-    if hoa is None:
-        raise click.ClickException(f"No HOA with id {hoa_id}.")
-    files = [(PurePath(p).name, Path(p).read_bytes()) for p in paths]
-    with importer.request_context():
-        with click.progressbar(length=len(files), label="Checking", file=sys.stderr) as bar:
-            batch = importer.check(hoa, files, progress=lambda _name: bar.update(1))
-        for problem in batch.problems:
-            click.echo(str(problem), err=True)
-        if not batch.ok:
-            click.echo(f"{len(batch.problems)} problem(s); nothing was saved.", err=True)
-            sys.exit(1)
-        for line in importer.summary_lines(batch.summary()):
-            click.echo(line)
-        if dry_run:
-            click.echo("Dry run: nothing was saved.")
-            return
-        batch.save()
-        click.echo("Saved.")

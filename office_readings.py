@@ -1,6 +1,7 @@
 """The office's readings: a month's readings of an HOA, entry on a resident's behalf, export."""
 import csv
 import io
+import json
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -189,8 +190,16 @@ def decide(hoa_id, reading_id):
     reading.save()
     AuditEvent.record("reading_" + reading.status, client_ip(), hoa=hoa,
                       accountant=current_user.id, account_number=reading.meter.account.number,
-                      detail=f"meter {reading.meter.serial} {reading.period:%Y-%m}")
+                      detail=json.dumps(reading_facts(reading), ensure_ascii=False))
     flash(_("The reading is accepted.") if reading.status == "accepted"
           else _("The reading is declined; the resident sees the reason."), "success")
     return redirect(url_for("office_readings.enter", hoa_id=hoa.id, meter_id=reading.meter.id,
                             period=reading.period.strftime("%Y-%m")))
+
+
+def reading_facts(reading):
+    """What the security log keeps of a decision: the meter, month and values as they were."""
+    values = [v for v in (reading.t1, reading.t2, reading.t3) if v is not None]
+    return {"meter": reading.meter.serial, "kind": reading.meter.kind,
+            "period": reading.period.strftime("%Y-%m"),
+            "value": "/".join(str(v) for v in values), "reason": reading.reason}

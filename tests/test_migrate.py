@@ -127,3 +127,32 @@ def test_empty_database_is_left_to_init_db(tmp_path):
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
+
+
+@sqlite_only
+def test_version_2_log_gets_the_email_column_and_its_failed_office_logins(tmp_path):
+    from models import Accountant
+    path = tmp_path / "domkom.db"
+    app = make_app(tmp_path)
+    with app.app_context():
+        accountant = Accountant(email="buh@example.ru")
+        accountant.set_password("office-pass-1")
+        accountant.save()
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("ALTER TABLE auditevent DROP COLUMN email")
+        con.execute("UPDATE setting SET value = '2' WHERE key = 'schema_version'")
+        for typed in ("Buh@Example.ru", "nobody@example.ru"):
+            con.execute("INSERT INTO auditevent (at, event, account_number, ip, detail) "
+                        "VALUES ('2026-03-01 10:00:00', 'office_login_failed', '', "
+                        "'10.0.0.1', ?)", (typed,))
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        ours, unknown = AuditEvent.select().order_by(AuditEvent.id)
+        assert (ours.accountant_id, ours.email) == (accountant.id, "buh@example.ru")
+        assert (unknown.accountant_id, unknown.email) == (None, "")
+        migrate.to_3_office(None)  # a second run changes nothing
+        assert AuditEvent.get_by_id(unknown.id).email == ""
