@@ -20,6 +20,6 @@ def test_office_login_wrong_password(demo, client):
     assert r.status_code == 302 and "/office/login" in r.headers["Location"]
     with demo.app_context():
         failed = AuditEvent.select().where(AuditEvent.event == "office_login_failed")
-        assert sorted(event.detail for event in failed) == ["nobody@example.ru",
+        assert sorted(event.email for event in failed) == ["nobody@example.ru",
                                                            "office@rassvet.example"]
         assert not AuditEvent.select().where(AuditEvent.event == "office_login").exists()
