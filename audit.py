@@ -5,8 +5,8 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
+from access import accountant_required, get_hoa_or_404
 from models import Accountant, AccountantHoa, AuditEvent, Resident
-from office import accountant_required, get_hoa_or_404
 
 bp = Blueprint("office_audit", __name__, url_prefix="/office", cli_group=None)
 

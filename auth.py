@@ -1,7 +1,5 @@
 """Residents' registration, activation, login and password recovery."""
 import secrets
-from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
@@ -12,6 +10,7 @@ from peewee import IntegrityError
 
 import mail
 import registration
+from access import client_ip, safe_next
 from forms import (
     ConfirmLinkForm, ForgotForm, LoginForm, OperatorRequestForm, RegisterForm,
     ResendActivationForm,
@@ -29,30 +28,6 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def generate_password(length=10):
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-
-
-def client_ip():
-    return request.remote_addr or ""
-
-
-def resident_required(view):
-    """Only a logged-in resident; accountants and strangers go to the login page."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or current_user.login_kind != "r":
-            return current_app.login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def safe_next(target, default):
-    """Follow `next` only to a path on this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
-            return target
-    return default
 
 
 def activation_expired(resident):

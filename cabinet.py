@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import mail
-from auth import client_ip, resident_required
+from access import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
 from models import AuditEvent, Notice, Resident
 from security import keep_only_this_session

@@ -2,7 +2,6 @@
 the operator's commands (create-hoa, create-accountant, import)."""
 import json
 import sys
-from functools import wraps
 from pathlib import Path, PurePath
 
 import click
@@ -14,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 import importer
-from auth import client_ip, generate_password, safe_next
+from access import accountant_required, client_ip, get_hoa_or_404, safe_next
+from auth import generate_password
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
@@ -23,25 +23,6 @@ from security import end_session, keep_only_this_session, stamp_office_session
 from throttle import office_login_limits
 
 bp = Blueprint("office", __name__, url_prefix="/office", cli_group=None)
-
-
-def accountant_required(view):
-    """Only a logged-in accountant; residents and strangers go to the office login."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or current_user.login_kind != "a":
-            return redirect(url_for("office.login", next=request.full_path))
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def get_hoa_or_404(hoa_id):
-    """The HOA with this id if the current accountant works with it; otherwise 404."""
-    hoa = (Hoa.select().join(AccountantHoa)
-           .where(Hoa.id == hoa_id, AccountantHoa.accountant == current_user.id).first())
-    if hoa is None:
-        abort(404)
-    return hoa
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 import forked
 import receipts
+from access import accountant_required, get_hoa_or_404, period_from_url
 from models import parse_period
-from office import accountant_required, get_hoa_or_404
-from statements import accounts_with_data, house_periods, house_receipts, period_from_url
+from statements import accounts_with_data, house_periods, house_receipts
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office")
 

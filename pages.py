@@ -1,7 +1,7 @@
 """Public pages: the landing page with notices, help, privacy policy, language switch."""
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from auth import safe_next
+from access import safe_next
 from models import Notice
 
 bp = Blueprint("pages", __name__)

@@ -13,7 +13,7 @@ from peewee import Select, fn
 
 import forked
 import receipts
-from auth import resident_required
+from access import period_from_url, resident_required
 from models import (
     Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, db, parse_period,
 )
@@ -186,14 +186,6 @@ def meter_readings(account, period):
             values, when = (meter.initial_t1, meter.initial_t2, meter.initial_t3), None
         rows.append((meter, values[:max(1, min(meter.zones, 3))], when))
     return rows
-
-
-def period_from_url(text):
-    """The month of a URL part like '2026-03'; 404 when it is not a month."""
-    period = parse_period(text)
-    if period is None:
-        abort(404)
-    return period
 
 
 def address_key(account):
