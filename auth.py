@@ -1,6 +1,4 @@
 """Residents' registration, activation, login and password recovery."""
-import secrets
-
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
@@ -15,19 +13,14 @@ from forms import (
     ConfirmLinkForm, ForgotForm, LoginForm, OperatorRequestForm, RegisterForm,
     ResendActivationForm,
 )
-from models import Account, AuditEvent, Hoa, Resident, db, hash_password, now
+from models import (
+    Account, AuditEvent, Hoa, Resident, db, generate_password, hash_password, now,
+)
 from security import end_session
 from throttle import login_limits, mail_limits, operator_limits, register_limits
 from tokens import read_token, token_matches
 
 bp = Blueprint("auth", __name__)
-
-# Letters and digits that cannot be mistaken for one another when copied from an e-mail.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def generate_password(length=10):
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
 def activation_expired(resident):

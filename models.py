@@ -236,6 +236,14 @@ def hash_password(password):
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
+# Letters and digits that cannot be mistaken for one another when copied from an e-mail.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length=10):
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+
+
 class LoginMixin:
     """Password and session helpers shared by residents and accountants."""
 

@@ -14,10 +14,10 @@ from flask_login import current_user, login_user
 
 import importer
 from access import accountant_required, client_ip, get_hoa_or_404, safe_next
-from auth import generate_password
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from models import (
-    Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db, now,
+    Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, db,
+    generate_password, now,
 )
 from security import end_session, keep_only_this_session, stamp_office_session
 from throttle import office_login_limits
