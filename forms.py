@@ -13,17 +13,9 @@ from wtforms.validators import (
 )
 
 from emails import is_email_address
-from models import REGISTRATION_CHECKS, parse_period
+from models import REGISTRATION_CHECKS, normalize_account, parse_period
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
-
-
-ACCOUNT_DECORATION = re.compile(r"(л\s*/\s*с|лс|№|n|no)|[\s.\-]", re.IGNORECASE)
-
-
-def normalize_account(text):
-    """'л/с № 100 001' -> '100001'; anything else but digits is left in to be refused."""
-    return ACCOUNT_DECORATION.sub("", text or "")
 
 
 class AccountNumber(StringField):

@@ -6,8 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from emails import is_email_address
-from forms import normalize_account
-from models import METER_KIND_TABLE
+from models import METER_KIND_TABLE, normalize_account
 
 CENT = Decimal("0.01")
 

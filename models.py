@@ -206,6 +206,14 @@ class Hoa(BaseModel):
         return False, 0, self.window_bounds(following)[0]
 
 
+ACCOUNT_DECORATION = re.compile(r"(л\s*/\s*с|лс|№|n|no)|[\s.\-]", re.IGNORECASE)
+
+
+def normalize_account(text):
+    """'л/с № 100 001' -> '100001'; anything else but digits is left in to be refused."""
+    return ACCOUNT_DECORATION.sub("", text or "")
+
+
 class Account(BaseModel):
     """A personal account (лицевой счёт): one apartment's bill."""
     number = CharField(unique=True)

@@ -86,8 +86,7 @@ def load_statements(app):
 
 def registration_code(app, number):
     """The code printed on the account's receipt, which registering a demo account asks for."""
-    from forms import normalize_account
-    from models import Account
+    from models import Account, normalize_account
     with app.app_context():
         account = Account.get_or_none(Account.number == normalize_account(number))
         return account.registration_code if account else ""
