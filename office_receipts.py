@@ -8,7 +8,8 @@ import forked
 import receipts
 from access import accountant_required, get_hoa_or_404, period_from_url
 from models import parse_period
-from statements import accounts_with_data, house_periods, house_receipts
+from ledger import accounts_with_data, house_periods
+from statements import house_receipts
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office")
 

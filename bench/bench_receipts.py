@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import ledger  # noqa: E402
 import receipt_pdf  # noqa: E402
 import receipts  # noqa: E402
 import statements  # noqa: E402
@@ -94,8 +95,8 @@ def main():
         def one_receipt(number):
             # a resident's download: fresh document, fonts, the QR code with the mask search
             receipts.qr_code.cache_clear()
-            statement = statements.Statement.for_month(account, PERIOD)
-            return receipts.render_receipt(statement, statements.meter_readings(account, PERIOD))
+            statement = ledger.Statement.for_month(account, PERIOD)
+            return receipts.render_receipt(statement, ledger.meter_readings(account, PERIOD))
 
         one_receipt(0)  # warm imports and caches
         singles = [timed(one_receipt, i)[0] for i in range(15)]
@@ -104,7 +105,7 @@ def main():
 
         # the parts a single receipt pays once and a batch must not pay per page
         fonts = statistics.median(timed(receipt_pdf.ReceiptPdf)[0] for _ in range(5))
-        payload = receipts.qr_payload(statements.Statement.for_month(account, PERIOD))
+        payload = receipts.qr_payload(ledger.Statement.for_month(account, PERIOD))
         search = statistics.median(timed(receipts.make_qr, payload)[0] for _ in range(10))
         fixed = statistics.median(timed(receipts.make_qr, payload, 0)[0] for _ in range(10))
         print(f"  font set-up per document: {fonts * 1000:.1f} ms; QR with mask search: "
@@ -115,7 +116,7 @@ def main():
         print(f"batch: {options.accounts} receipts in {seconds:.1f} s = {per * 1000:.1f} ms per "
               f"receipt ({per / single:.2f} × a single receipt), PDF {len(pdf) / 1e6:.1f} MB")
         # the profile of a smaller batch: profiling slows every call, so it is not timed above
-        sample = list(statements.accounts_with_data(hoa, PERIOD))[:100]
+        sample = list(ledger.accounts_with_data(hoa, PERIOD))[:100]
         profiler = cProfile.Profile()
         profiler.enable()
         statements.house_receipts(hoa, PERIOD, sample)

@@ -8,7 +8,7 @@ from models import Account, Hoa, Reading
 from office_readings import export_rows, month_rows
 from readings import history
 from reminders import missing_readings
-from statements import meter_readings
+from ledger import meter_readings
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 
