@@ -1,37 +1,20 @@
 """The resident's statements: charges and payments month by month, the month's receipt PDF
-and its QR code; the house's receipts."""
+and its QR code."""
 import re
 from io import BytesIO
-from pathlib import Path
 
-import click
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_login import current_user
 
 import forked
 import receipts
 from access import period_from_url, resident_required
-from ledger import Statement, accounts_with_data, balance_summary, meter_readings
-from models import Hoa, parse_period
+from ledger import Statement, balance_summary, meter_readings
 
 bp = Blueprint("statements", __name__, cli_group=None)
 
 YEAR = re.compile(r"[0-9]{4}")
 RECENT_MONTHS = 12  # the statements page without ?year=
-
-
-def house_receipts(hoa, period, accounts=None, progress=None):
-    """One PDF with the receipt of every account having data for the month, in address order."""
-    accounts = accounts_with_data(hoa, period) if accounts is None else accounts
-
-    def items():
-        for account in accounts:
-            account.hoa = hoa  # one HOA object for the whole batch
-            statement = Statement.for_month(account, period)
-            if statement is not None:
-                yield statement, meter_readings(account, period)
-
-    return receipts.render_batch(items(), progress=progress)
 
 
 # --- the resident's pages --------------------------------------------------------------------
@@ -104,31 +87,3 @@ def receipt(period):
     pdf = forked.run(receipts.render_receipt, statement, meter_readings(account, period))
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"receipt-{account.number}-{period:%Y-%m}.pdf")
-
-
-# --- printing for the whole house from the command line --------------------------------------
-
-@bp.cli.command("receipts")
-@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
-@click.option("--period", required=True, help="The month, YYYY-MM.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The PDF file to write.")
-def receipts_command(hoa_id, period, output):
-    """Print every account's receipt for a month into one PDF, in address order."""
-    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
-    if hoa is None:
-        raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
-    month_date = parse_period(period)
-    if month_date is None:
-        raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
-    accounts = accounts_with_data(hoa, month_date)
-    if not accounts:
-        raise click.ClickException(f"{hoa.name} has no data for {period}; nothing printed.")
-    missing = receipts.missing_requisites(hoa)
-    if missing:
-        click.echo(f"Warning: requisites missing ({', '.join(missing)}); "
-                   "receipts are printed without the QR code.", err=True)
-    with click.progressbar(length=len(accounts), label="Receipts") as bar:
-        pdf = house_receipts(hoa, month_date, accounts, progress=bar.update)
-    Path(output).write_bytes(pdf)
-    click.echo(f"{len(accounts)} receipts written to {output}")

@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ledger  # noqa: E402
+import office_receipts  # noqa: E402
 import receipt_pdf  # noqa: E402
 import receipts  # noqa: E402
-import statements  # noqa: E402
 from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
 from models import (Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading,  # noqa: E402
@@ -111,7 +111,7 @@ def main():
         print(f"  font set-up per document: {fonts * 1000:.1f} ms; QR with mask search: "
               f"{search * 1000:.1f} ms, with the batch's mask: {fixed * 1000:.1f} ms")
 
-        seconds, pdf = timed(statements.house_receipts, hoa, PERIOD)
+        seconds, pdf = timed(office_receipts.house_receipts, hoa, PERIOD)
         per = seconds / options.accounts
         print(f"batch: {options.accounts} receipts in {seconds:.1f} s = {per * 1000:.1f} ms per "
               f"receipt ({per / single:.2f} × a single receipt), PDF {len(pdf) / 1e6:.1f} MB")
@@ -119,7 +119,7 @@ def main():
         sample = list(ledger.accounts_with_data(hoa, PERIOD))[:100]
         profiler = cProfile.Profile()
         profiler.enable()
-        statements.house_receipts(hoa, PERIOD, sample)
+        office_receipts.house_receipts(hoa, PERIOD, sample)
         profiler.disable()
         stats = pstats.Stats(profiler)
         total = stats.total_tt
