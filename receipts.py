@@ -5,7 +5,7 @@ from io import BytesIO
 
 import fontpkg_pt_sans
 
-from formats import balance_side, format_money, format_number, format_period
+from formats import balance_side, format_money, format_period
 from models import METER_KIND_TABLE, add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
@@ -104,13 +104,6 @@ class BatchQr:
 
 # PT Sans has the rouble sign (U+20BD), so the PDF shows amounts exactly as the pages do.
 money = format_money
-
-
-def tariff_text(value):
-    """A tariff with kopecks always shown and further digits only where the tariff has them."""
-    text = format_number(value, 4)
-    whole, _, frac = text.partition(",")
-    return f"{whole},{frac.ljust(2, '0')}"
 
 
 BALANCE_WORDS = {"debt": "долг", "advance": "аванс"}

@@ -9,18 +9,12 @@ from flask_login import current_user
 import forked
 import receipts
 from access import period_from_url, resident_required
-from ledger import Statement, balance_summary, meter_readings
+from ledger import Statement, meter_readings
 
-bp = Blueprint("statements", __name__, cli_group=None)
+bp = Blueprint("statements", __name__)
 
 YEAR = re.compile(r"[0-9]{4}")
 RECENT_MONTHS = 12  # the statements page without ?year=
-
-
-# --- the resident's pages --------------------------------------------------------------------
-
-bp.add_app_template_filter(receipts.tariff_text, "tariff")
-bp.add_app_template_global(balance_summary, "balance_summary")
 
 
 def statement_or_page(period_text):
