@@ -27,9 +27,10 @@ import pages
 import security
 import statements
 import throttle
+from database import close_all_connections, db, open_database
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
-from models import Accountant, Hoa, Meter, Resident, close_all_connections, db, open_database
+from models import Accountant, Hoa, Meter, Resident
 from readings import seed_demo_readings, today
 
 ROOT = Path(__file__).resolve().parent

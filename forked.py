@@ -42,7 +42,7 @@ from multiprocessing.connection import wait
 
 from flask import current_app
 
-from models import close_all_connections, db, open_database
+from database import close_all_connections, db, open_database
 
 # Imported once in the fork server, so that a render process imports nothing: the PDF code with what a
 # receipt imports on first use (fontTools' tables, segno), the modules the jobs' functions and

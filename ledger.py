@@ -12,7 +12,7 @@ from models import Account, Charge, Meter, MonthBalance, Payment, Prepared, Read
 ZERO = Decimal("0.00")
 
 
-# the queries every statement page runs, their SQL built once (models.Prepared); a month
+# the queries every statement page runs, their SQL built once (database.Prepared); a month
 # range's ends are dates, date.min and date.max when open
 CHARGE_SUMS = Prepared(lambda account_id, since, until: (
     Charge.select(Charge.period, fn.SUM(Charge.amount), fn.SUM(Charge.recalculation),
