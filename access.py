@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from models import AccountantHoa, Hoa, Meter, parse_period
+from meter_models import Meter
+from models import AccountantHoa, Hoa, parse_period
 
 
 def client_ip():

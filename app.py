@@ -30,7 +30,8 @@ import throttle
 from database import close_all_connections, db, open_database
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
-from models import Accountant, Hoa, Meter, Resident
+from meter_models import Meter
+from models import Accountant, Hoa, Resident
 from readings import seed_demo_readings, today
 
 ROOT = Path(__file__).resolve().parent

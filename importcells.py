@@ -6,7 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from emails import is_email_address
-from models import METER_KIND_TABLE, normalize_account
+from meter_models import METER_KIND_TABLE
+from models import normalize_account
 
 CENT = Decimal("0.01")
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from peewee import Select, fn
 
-from models import Account, Charge, Meter, MonthBalance, Payment, Prepared, Reading, db
+from meter_models import Meter, Reading
+from models import Account, Charge, MonthBalance, Payment, Prepared, db
 
 ZERO = Decimal("0.00")
 

@@ -11,7 +11,8 @@ from access import client_ip, get_meter_or_404, resident_required
 from reminders import remind_command
 from formats import format_day, format_period
 from forms import ReadingsForm, reading_field_name, zone_label
-from models import ACCOUNT_METERS, LATEST_SUBMISSION, Reading, month_start
+from meter_models import ACCOUNT_METERS, LATEST_SUBMISSION, Reading
+from models import month_start
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
     today, unit_of,

@@ -9,7 +9,8 @@ from flask_login import current_user
 from access import accountant_required, client_ip, get_hoa_or_404
 from formats import format_number
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
-from models import Account, AuditEvent, Meter, Reading, month_start, parse_period
+from meter_models import Meter, Reading
+from models import Account, AuditEvent, month_start, parse_period
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
     unit_of,

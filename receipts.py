@@ -6,7 +6,8 @@ from io import BytesIO
 import fontpkg_pt_sans
 
 from formats import balance_side, format_money, format_period
-from models import METER_KIND_TABLE, add_months, last_day_of_month
+from meter_models import METER_KIND_TABLE
+from models import add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"

@@ -24,8 +24,8 @@ import receipt_pdf  # noqa: E402
 import receipts  # noqa: E402
 from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
-from models import (Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading,  # noqa: E402
-                    add_months, db)
+from meter_models import Meter, Reading  # noqa: E402
+from models import Account, Charge, Hoa, MonthBalance, Payment, add_months, db  # noqa: E402
 
 PERIOD = date(2026, 10, 1)
 MONTHS = 12

@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from database import open_database  # noqa: E402
-from migrate import create_tables  # noqa: E402
+from meter_models import Meter, Reading  # noqa: E402
+from migrate import MODELS, create_tables  # noqa: E402
 from models import (  # noqa: E402
-    MODELS, Account, Charge, Hoa, Meter, MonthBalance, Notice, Payment, Reading, Resident, Setting,
-    add_months, db, hash_password, month_start,
+    Account, Charge, Hoa, MonthBalance, Notice, Payment, Resident, Setting, add_months, db,
+    hash_password, month_start,
 )
 
 PASSWORD = "bench-pass-1"

@@ -273,7 +273,7 @@ def office(demo, client):
 @pytest.fixture
 def snapshot(app):
     """A callable returning every table's rows, to show that a refused request changed nothing."""
-    from models import MODELS
+    from migrate import MODELS
 
     def take():
         with app.app_context():

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from models import Charge, Meter, MonthBalance, Payment, Reading, db
+from meter_models import Meter, Reading
+from models import Charge, MonthBalance, Payment, db
 
 D = Decimal
 SERVICES = [

@@ -75,7 +75,8 @@ def test_the_average_reads_back_past_a_replacement_as_the_whole_history_would(de
     """monthly_average() reads the latest months only; it must equal the average over the
     whole history, also when a replacement leaves months without a consumption."""
     from factories_meters import add_reading, clear_meters, make_meter
-    from models import Reading, add_months
+    from meter_models import Reading
+    from models import add_months
     from readings import AVERAGE_MONTHS, history, monthly_average
     with demo.app_context():
         clear_meters()
