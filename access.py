@@ -7,7 +7,8 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from meter_models import Meter
-from models import AccountantHoa, Hoa, parse_period
+from models import AccountantHoa, Hoa
+from periods import parse_period
 
 
 def client_ip():

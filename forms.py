@@ -13,7 +13,8 @@ from wtforms.validators import (
 )
 
 from emails import is_email_address
-from models import REGISTRATION_CHECKS, normalize_account, parse_period
+from models import REGISTRATION_CHECKS, normalize_account
+from periods import parse_period
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
 

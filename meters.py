@@ -12,7 +12,7 @@ from reminders import remind_command
 from formats import format_day, format_period
 from forms import ReadingsForm, reading_field_name, zone_label
 from meter_models import ACCOUNT_METERS, LATEST_SUBMISSION, Reading
-from models import month_start
+from periods import month_start
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
     today, unit_of,

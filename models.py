@@ -12,6 +12,7 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from database import Prepared, db
+from periods import last_day_of_month
 
 
 def now():
@@ -378,32 +379,3 @@ class OutgoingMail(BaseModel):
     last_error = TextField(default="")
     next_attempt_at = DateTimeField(default=now, index=True)
     sent_at = DateTimeField(null=True)
-
-
-# --- small date helpers shared by every area -------------------------------------------------
-
-def month_start(day):
-    return day.replace(day=1)
-
-
-def last_day_of_month(day):
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
-
-
-def add_months(period, months):
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-PERIOD_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
-
-
-def parse_period(text):
-    """'2026-03' -> date(2026, 3, 1); None when it is not a month written so."""
-    found = PERIOD_TEXT.fullmatch(text) if isinstance(text, str) else None
-    try:
-        return date(int(found[1]), int(found[2]), 1) if found else None
-    except ValueError:
-        return None
-

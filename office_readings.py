@@ -10,7 +10,8 @@ from access import accountant_required, client_ip, get_hoa_or_404
 from formats import format_number
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
 from meter_models import Meter, Reading
-from models import Account, AuditEvent, month_start, parse_period
+from models import Account, AuditEvent
+from periods import month_start, parse_period
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
     unit_of,

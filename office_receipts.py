@@ -11,7 +11,8 @@ import forked
 import receipts
 from access import accountant_required, get_hoa_or_404, period_from_url
 from ledger import Statement, accounts_with_data, house_periods, meter_readings
-from models import Hoa, parse_period
+from models import Hoa
+from periods import parse_period
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office", cli_group=None)
 

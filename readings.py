@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from formats import format_day, format_number
 from meter_models import METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading
-from models import add_months, db, month_start, now
+from models import db, now
+from periods import add_months, month_start
 
 SOURCE_LABELS = {
     "resident": _l("by the resident"),

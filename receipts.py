@@ -7,7 +7,7 @@ import fontpkg_pt_sans
 
 from formats import balance_side, format_money, format_period
 from meter_models import METER_KIND_TABLE
-from models import add_months, last_day_of_month
+from periods import add_months, last_day_of_month
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"

@@ -12,7 +12,8 @@ import jobs
 import mailqueue
 from mail import compose, external_url
 from meter_models import REMINDER_KINDS, Meter, Reading, ReminderSent
-from models import Account, Hoa, Resident, db, month_start
+from models import Account, Hoa, Resident, db
+from periods import month_start
 from readings import kind_label, today
 
 VERIFICATION_NOTICE_DAYS = 30

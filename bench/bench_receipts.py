@@ -25,7 +25,8 @@ import receipts  # noqa: E402
 from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
 from meter_models import Meter, Reading  # noqa: E402
-from models import Account, Charge, Hoa, MonthBalance, Payment, add_months, db  # noqa: E402
+from models import Account, Charge, Hoa, MonthBalance, Payment, db  # noqa: E402
+from periods import add_months  # noqa: E402
 
 PERIOD = date(2026, 10, 1)
 MONTHS = 12

@@ -22,9 +22,9 @@ from database import open_database  # noqa: E402
 from meter_models import Meter, Reading  # noqa: E402
 from migrate import MODELS, create_tables  # noqa: E402
 from models import (  # noqa: E402
-    Account, Charge, Hoa, MonthBalance, Notice, Payment, Resident, Setting, add_months, db,
-    hash_password, month_start,
+    Account, Charge, Hoa, MonthBalance, Notice, Payment, Resident, Setting, db, hash_password,
 )
+from periods import add_months, month_start  # noqa: E402
 
 PASSWORD = "bench-pass-1"
 MONTHS = 24

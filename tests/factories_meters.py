@@ -3,7 +3,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from meter_models import Meter, Reading
-from models import Account, add_months
+from models import Account
+from periods import add_months
 
 TODAY = date(2026, 3, 20)  # inside the demo HOA's window (days 1-31)
 

@@ -76,7 +76,7 @@ def test_the_average_reads_back_past_a_replacement_as_the_whole_history_would(de
     whole history, also when a replacement leaves months without a consumption."""
     from factories_meters import add_reading, clear_meters, make_meter
     from meter_models import Reading
-    from models import add_months
+    from periods import add_months
     from readings import AVERAGE_MONTHS, history, monthly_average
     with demo.app_context():
         clear_meters()
