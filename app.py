@@ -1,4 +1,4 @@
-"""Domkom: the application factory, configuration, filters and command-line set-up."""
+"""Domkom: the application factory, configuration, blueprints and command-line set-up."""
 import logging
 import os
 import secrets
@@ -28,11 +28,12 @@ import office_receipts
 import pages
 import security
 import statements
-import texts
 import throttle
+from database import close_all_connections, db, open_database
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
-from models import Accountant, Hoa, Meter, Resident, close_all_connections, db, open_database
+from meter_models import Meter
+from models import Accountant, Hoa, Resident
 from readings import seed_demo_readings, today
 
 ROOT = Path(__file__).resolve().parent
@@ -119,7 +120,6 @@ def create_app(test_config=None):
     init_extensions(app)
     security.init_app(app)
     register_blueprints(app)
-    register_filters(app)
     register_errors(app)
     register_commands(app)
 
@@ -160,8 +160,8 @@ def init_extensions(app):
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    formats.install(app)
-    texts.install(app)
+    formats.install(app, languages=LANGUAGES, office_menu=OFFICE_MENU,
+                    current_locale=select_locale)
 
 
 @login_manager.user_loader
@@ -206,12 +206,6 @@ def register_blueprints(app):
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
     app.register_blueprint(jobs.bp)
-
-
-def register_filters(app):
-    app.jinja_env.globals["languages"] = LANGUAGES
-    app.jinja_env.globals["office_menu"] = OFFICE_MENU
-    app.jinja_env.globals["current_locale"] = select_locale
 
 
 def register_errors(app):

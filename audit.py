@@ -5,9 +5,9 @@ from flask import Blueprint, render_template, request
 from peewee import JOIN
 
 import audit_events
+from access import accountant_required, get_hoa_or_404
 from importer import request_context
 from models import Accountant, AccountantHoa, AuditEvent, Resident
-from office import accountant_required, get_hoa_or_404
 
 bp = Blueprint("office_audit", __name__, url_prefix="/office", cli_group=None)
 

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from formats import format_number, format_period
-from models import METER_KIND_TABLE, parse_period
+from meter_models import METER_KIND_TABLE
+from periods import parse_period
 
 EVENT_LABELS = {
     "register": _l("Registration of an account"),

@@ -1,8 +1,4 @@
 """Residents' registration, activation, login and password recovery."""
-import secrets
-from functools import wraps
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
@@ -12,47 +8,19 @@ from peewee import IntegrityError
 
 import mail
 import registration
+from access import client_ip, safe_next
 from forms import (
     ConfirmLinkForm, ForgotForm, LoginForm, OperatorRequestForm, RegisterForm,
     ResendActivationForm,
 )
-from models import Account, AuditEvent, Hoa, Resident, db, hash_password, now
+from models import (
+    Account, AuditEvent, Hoa, Resident, db, generate_password, hash_password, now,
+)
 from security import end_session
 from throttle import login_limits, mail_limits, operator_limits, register_limits
 from tokens import read_token, token_matches
 
 bp = Blueprint("auth", __name__)
-
-# Letters and digits that cannot be mistaken for one another when copied from an e-mail.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def generate_password(length=10):
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-
-
-def client_ip():
-    return request.remote_addr or ""
-
-
-def resident_required(view):
-    """Only a logged-in resident; accountants and strangers go to the login page."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or current_user.login_kind != "r":
-            return current_app.login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def safe_next(target, default):
-    """Follow `next` only to a path on this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
-            return target
-    return default
 
 
 def activation_expired(resident):

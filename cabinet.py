@@ -4,9 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import mail
-from auth import client_ip, resident_required
+from access import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
-from models import AuditEvent, Meter, Notice, Reading, Resident
+from meter_models import Meter, Reading
+from models import AuditEvent, Notice, Resident
 from readings import today
 from security import keep_only_this_session
 from tokens import read_token, token_matches

@@ -4,7 +4,7 @@ from decimal import Decimal
 from flask_babel import format_date
 
 from formats import format_number, format_period
-from models import add_months
+from periods import add_months
 
 WIDTH, HEIGHT = 360, 200
 TOP, BOTTOM, SIDE = 20, 34, 4

@@ -7,7 +7,9 @@ from flask_babel import format_date
 from peewee import fn
 
 import receipts
-from models import Account, Charge, Meter, Payment, Reading, Resident, add_months, month_start
+from meter_models import Meter, Reading
+from periods import add_months, month_start
+from models import Account, Charge, Payment, Resident
 from readings import today
 
 MONEY_MONTHS = 6

@@ -14,6 +14,9 @@ from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DOT, TOKEN_LBRACKET, TOKEN_NAME, TOKEN_RBRACKET, Token
 from markupsafe import Markup
 
+from ledger import balance_summary, standing_of
+from texts import link_web_addresses, unit_text
+
 CENT = Decimal("0.01")
 CENTS_ZERO = Decimal("0.00")
 
@@ -59,6 +62,13 @@ def format_number(value, places=3, trim=True):
     if trim and places:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
+
+
+def tariff_text(value):
+    """A tariff with kopecks always shown and further digits only where the tariff has them."""
+    text = format_number(value, 4)
+    whole, _, frac = text.partition(",")
+    return f"{whole},{frac.ljust(2, '0')}"
 
 
 _periods = {}
@@ -191,11 +201,15 @@ class ConstantCalls(Extension):
         return True
 
 
-def install(app):
-    """The filters, and a template gettext that looks the translations up once a request."""
+def install(app, **template_globals):
+    """Every filter and template global, and a template gettext that looks the translations up
+    once a request; `template_globals` are the application's own (its languages, menus)."""
     app.jinja_env.filters.update(money=format_money, number=format_number,
                                  period=format_period, day=format_day,
-                                 balance=format_balance, time=format_time)
+                                 balance=format_balance, time=format_time, tariff=tariff_text,
+                                 unit=unit_text, links=link_web_addresses)
+    app.jinja_env.globals.update(template_globals, balance_summary=balance_summary,
+                                 standing_of=standing_of)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),

@@ -1,6 +1,5 @@
 """Forms, one class per page; checks that need the database live in the views."""
 import re
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -15,21 +14,9 @@ from wtforms.validators import (
 
 import requisites
 from emails import is_email_address
-from models import REGISTRATION_CHECKS, TIME_ZONES, parse_period
-
-# Control characters: NUL is refused by PostgreSQL, the others hide or reorder text on a
-# screen, a receipt or in a spreadsheet (U+202E shows «gpj.exe» as «exe.jpg»).
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" \
-    "\u2028\u2029\ufeff"
-_CONTROLS = {c: None for c in [*range(0x20), *range(0x7f, 0xa0), *map(ord, BIDI_CONTROLS)]}
-_CONTROLS_BUT_LINES = {c: v for c, v in _CONTROLS.items() if chr(c) not in "\t\n\r"}
-
-
-def plain_text(text, lines=False):
-    """Text without control characters; `lines` keeps line breaks and tabs."""
-    if text.__class__ is not str:
-        return text
-    return text.translate(_CONTROLS_BUT_LINES if lines else _CONTROLS)
+from models import REGISTRATION_CHECKS, TIME_ZONES, normalize_account
+from periods import FIRST_DAY, LAST_DAY, parse_period
+from texts import plain_text
 
 
 class Form(FlaskForm):
@@ -45,14 +32,6 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
 ACCOUNT_DIGITS = re.compile(r"^\d{4,20}$")
-
-
-ACCOUNT_DECORATION = re.compile(r"(л\s*/\s*с|лс|№|n|no)|[\s.\-]", re.IGNORECASE)
-
-
-def normalize_account(text):
-    """'л/с № 100 001' -> '100001'; anything else but digits is left in to be refused."""
-    return ACCOUNT_DECORATION.sub("", text or "")
 
 
 class AccountNumber(StringField):
@@ -215,10 +194,6 @@ class NoticeForm(Form):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day cannot be before the first day."))
-
-
-# days a notice or a bill can name: the pages and PDFs count months around them
-FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
 
 
 def _near(field):

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from importfiles import Problem, parse_file
 from importkinds import ACCOUNT_BLANKS, KINDS, METER_UNITS
-from models import Account, AuditEvent, Charge, Hoa, ImportLog, Meter, MonthBalance, Payment, db
+from meter_models import Meter
+from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, db
 
 INSERT_BATCH = 2000
 

@@ -7,8 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from emails import is_email_address
-from forms import FIRST_DAY, LAST_DAY, normalize_account, plain_text
-from models import METER_KIND_TABLE, Charge
+from meter_models import METER_KIND_TABLE
+from models import Charge, normalize_account
+from periods import FIRST_DAY, LAST_DAY
+from texts import plain_text
 
 
 class Bad(ValueError):

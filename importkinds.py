@@ -5,7 +5,8 @@ from importcells import (
     account_number, day, email, header_key, meter_kind, money, period, plus_money, plus_number_of,
     positive_money, text_of, whole,
 )
-from models import Account, Charge, Meter
+from meter_models import Meter
+from models import Account, Charge
 
 # non-negative numbers that fit their columns
 area, volume, tariff = (plus_number_of(f) for f in (Account.area, Charge.volume, Charge.tariff))

@@ -7,11 +7,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 import charts
+from access import client_ip, get_meter_or_404, resident_required
 from reminders import remind_command
-from auth import client_ip, resident_required
 from formats import format_day, format_period
 from forms import ReadingsForm, reading_field_name, zone_label
-from models import ACCOUNT_METERS, LATEST_SUBMISSION, Meter, Reading
+from meter_models import ACCOUNT_METERS, LATEST_SUBMISSION, Reading
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, contact_of, history, kind_label, save_checks,
     today, unit_of,
@@ -21,14 +21,6 @@ bp = Blueprint("meters", __name__, url_prefix="/cabinet/meters", cli_group=None)
 
 METER_FIELD = re.compile(r"^m(\d+)_")
 VERIFICATION_WARNING_DAYS = 30
-
-
-def get_meter_or_404(meter_id):
-    """A meter of the current resident's account; anything else is 404."""
-    meter = Meter.get_or_none(Meter.id == meter_id, Meter.account == current_user.account)
-    if meter is None:
-        abort(404)
-    return meter
 
 
 def posted_meter_ids():

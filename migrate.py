@@ -12,11 +12,19 @@ from flask import Blueprint
 from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import MODELS, Accountant, AuditEvent, Hoa, OutgoingMail, ReminderSent, Setting, db
+from meter_models import Meter, Reading, ReminderSent
+from models import (
+    Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
+    OutgoingMail, Payment, Resident, Setting, db,
+)
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
 KEY = "schema_version"
+
+# every table of the schema
+MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
+          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
 
 
 def to_2(migrator):

@@ -1,62 +1,19 @@
-"""Domkom's data: HOAs, accounts, residents, money, meters and the office's records."""
+"""Domkom's data: HOAs, accounts, the people who log in, money and the office's records (the
+meters and their readings are in meter_models.py)."""
 import re
 import secrets
-import weakref
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
 from peewee import (
-    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
-    ForeignKeyField, IntegerField, Model, TextField,
+    CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, Model,
+    TextField,
 )
-from playhouse.pool import PooledSqliteDatabase
 from werkzeug.security import check_password_hash, generate_password_hash
 
-db = DatabaseProxy()
-
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    "foreign_keys": 1,
-    "busy_timeout": 10000,
-    "synchronous": "normal",
-    "cache_size": -8000,
-}
-
-
-def open_database(url):
-    """Bind the proxy to a SQLite path or a database URL (postgresql://…).
-
-    Connections are kept in a pool: closing one at the end of a request hands it back, and the
-    worker's next request reuses it instead of connecting (and setting the pragmas) again.
-    Measured (bench/): the cabinet took 2.9 instead of 4.3 ms of CPU on SQLite (a fresh
-    connection also starts with an empty page cache); on PostgreSQL a connection is a TCP
-    handshake and a login.
-    """
-    if "://" in url:
-        # lazily: it loads every backend's driver (~10 ms), and SQLite needs none of them
-        from playhouse.db_url import connect
-        scheme, rest = url.split("://", 1)
-        if scheme in ("postgres", "postgresql"):
-            scheme += "+pool"  # peewee picks psycopg 3 when psycopg2 is not installed
-        database = connect(f"{scheme}://{rest}")
-    else:
-        # a pooled connection may serve another thread later, one thread at a time
-        database = PooledSqliteDatabase(url, pragmas=SQLITE_PRAGMAS, max_connections=64,
-                                        stale_timeout=3600, check_same_thread=False)
-    db.initialize(database)
-    return database
-
-
-def close_all_connections():
-    """Really close every connection, the pool's idle ones too: gunicorn forks its workers
-    from the process that ran create_app(), and a connection must never cross a fork."""
-    if not db.is_closed():
-        db.close()
-    if hasattr(db.obj, "close_all"):
-        db.obj.close_all()
+from database import Prepared, db
+from periods import add_months, last_day_of_month, month_start
 
 
 def now():
@@ -84,70 +41,6 @@ def money(value=0):
 class BaseModel(Model):
     class Meta:
         database = db
-
-
-class Prepared:
-    """A select whose SQL is built once per database, then only run again with new values.
-
-    Peewee spends ~10 µs a selected column building SQL: 0.5 ms for a resident with their
-    account and HOA, thirty times what the indexed lookup itself takes (bench/). Queries run
-    on every page use this. `build(*values)` returns the query; the values (ints, strings,
-    dates) must reach the SQL unchanged, as parameters.
-    """
-
-    def __init__(self, build):
-        self.build, self.compiled = build, weakref.WeakKeyDictionary()
-        self.states = weakref.WeakKeyDictionary()
-
-    def __call__(self, *values):
-        database = db.obj
-        compiled = self.compiled.get(database)
-        if compiled is None:
-            compiled = self.compiled[database] = self.compile(values)
-        query, sql, params, slots = compiled
-        if slots is None:  # the values could not be told apart from the SQL: no caching
-            return iter(self.build(*values))
-        params = list(params)
-        for position, index in slots:
-            params[position] = values[index]
-        wrapper = query._get_cursor_wrapper(database.execute_sql(sql, params))
-        # how result columns become objects depends on the SQL only: work it out once
-        # (peewee's initialize() resolves every column on every query otherwise)
-        state = self.states.get(database)
-        if state is None:
-            fresh = set(vars(wrapper))
-            wrapper.initialize()
-            state = self.states[database] = {key: value for key, value in vars(wrapper).items()
-                                             if key not in fresh}
-        else:
-            vars(wrapper).update(state)
-        wrapper.initialized = True
-        return wrapper.iterator()
-
-    def compile(self, values):
-        markers = [marker_like(value, i) for i, value in enumerate(values)]
-        query = self.build(*markers)
-        sql, params = query.sql()
-        slots = [(position, markers.index(param)) for position, param in enumerate(params)
-                 if any(param == m and type(param) is type(m) for m in markers)]
-        if {index for _, index in slots} != set(range(len(values))):
-            slots = None
-        return query, sql, params, slots
-
-    def first(self, *values):
-        rows = list(self(*values))  # read to the end: no statement is left open
-        return rows[0] if rows else None
-
-
-def marker_like(value, i):
-    """A value of the same type that real data never holds, to find a parameter's place."""
-    if isinstance(value, bool) or not isinstance(value, (int, str, date)):
-        raise TypeError(f"Prepared queries take ints, strings and dates, not {value!r}")
-    if isinstance(value, int):
-        return -(2 ** 62) - i
-    if isinstance(value, str):
-        return f"\x00prepared-{i}\x00"
-    return date(1, 1, 1) + timedelta(days=i)
 
 
 # --- HOAs and accounts -----------------------------------------------------------------------
@@ -245,6 +138,14 @@ def on_day(period, number):
     return period.replace(day=min(number, last_day_of_month(period).day))
 
 
+ACCOUNT_DECORATION = re.compile(r"(л\s*/\s*с|лс|№|n|no)|[\s.\-]", re.IGNORECASE)
+
+
+def normalize_account(text):
+    """'л/с № 100 001' -> '100001'; anything else but digits is left in to be refused."""
+    return ACCOUNT_DECORATION.sub("", text or "")
+
+
 class Account(BaseModel):
     """A personal account (лицевой счёт): one apartment's bill."""
     number = CharField(unique=True)
@@ -279,6 +180,14 @@ def hash_password(password):
     testing = has_app_context() and current_app.testing
     return generate_password_hash(password,
                                   method=TESTING_PASSWORD_METHOD if testing else PASSWORD_METHOD)
+
+
+# Letters and digits that cannot be mistaken for one another when copied from an e-mail.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length=10):
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
 class LoginMixin:
@@ -465,204 +374,6 @@ class Payment(BaseModel):
         indexes = ((("account", "period"), False),)
 
 
-# --- meters and readings ---------------------------------------------------------------------
-
-class MeterKind(NamedTuple):
-    label: str  # the pages' name, translated
-    unit: str  # for a meter without a unit of its own
-    receipt_name: str  # on the receipt, a Russian legal form
-    file_word: str  # how billing programs write it, and the import's messages
-    other_words: str  # further spellings the import understands, "|" between them
-
-
-# Every kind of meter, described once for the pages, the receipt and the import.
-METER_KIND_TABLE = {
-    "cold_water": MeterKind(_l("Cold water"), "м³", "Холодная вода", "ХВС",
-                            "холодная вода|холодное водоснабжение|хол вода|cold water"),
-    "hot_water": MeterKind(_l("Hot water"), "м³", "Горячая вода", "ГВС",
-                           "горячая вода|горячее водоснабжение|гор вода|hot water"),
-    "electricity": MeterKind(_l("Electricity"), "кВт·ч", "Электроэнергия", "электроэнергия",
-                             "электричество|электро|ээ|электрическая энергия|electricity"),
-    "gas": MeterKind(_l("Gas"), "м³", "Газ", "газ", "gas"),
-    "heat": MeterKind(_l("Heat"), "Гкал", "Тепловая энергия", "тепло",
-                      "теплоэнергия|тепловая энергия|отопление|heat"),
-}
-METER_KINDS = tuple(METER_KIND_TABLE)
-
-
-class Meter(BaseModel):
-    """An apartment meter (ИПУ) with one to three tariff zones."""
-    account = ForeignKeyField(Account, backref="meters", on_delete="CASCADE")
-    kind = CharField()
-    unit = CharField(default="")
-    serial = CharField(default="")
-    place = CharField(default="")
-    zones = IntegerField(default=1)
-    verified_until = DateField(null=True)
-    commissioned_on = DateField(null=True)
-    initial_t1 = DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"), auto_round=True)
-    initial_t2 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
-    initial_t3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
-    archived = BooleanField(default=False)
-
-    class Meta:
-        indexes = ((("account", "serial"), False),)
-
-    @property
-    def zone_numbers(self):
-        return range(1, max(1, min(3, self.zones)) + 1)
-
-    def initial_values(self):
-        return tuple(getattr(self, f"initial_t{z}") or Decimal("0") for z in self.zone_numbers)
-
-    def verification_expired(self, day):
-        return self.verified_until is not None and self.verified_until < day
-
-    @classmethod
-    def of_account(cls, account, include_archived=False):
-        query = cls.select().where(cls.account == account)
-        if not include_archived:
-            query = query.where(cls.archived == False)  # noqa: E712 (peewee expression)
-        return query.order_by(cls.kind, cls.place, cls.serial, cls.id)
-
-    @classmethod
-    def of_hoa(cls, hoa):
-        return (cls.select(cls, Account).join(Account)
-                .where(Account.hoa == hoa, cls.archived == False)  # noqa: E712
-                .order_by(Account.number, cls.kind, cls.serial, cls.id))
-
-    def counting_readings(self, before=None):
-        """The reading that counts for each month (the latest submission, declined ones left
-        out), oldest month first."""
-        return Reading.counting(self, before=before)
-
-    def last_reading(self, before=None):
-        """The counting reading of the latest month (before `before`), in one indexed query."""
-        reading = LAST_READING.first(self.id, date.max if before is None else before)
-        if reading is not None:
-            reading.meter = self
-        return reading
-
-
-READING_SOURCES = ("resident", "accountant", "import")
-READING_STATUSES = ("accepted", "flagged", "declined")
-
-
-class Reading(BaseModel):
-    """One submission of a meter's reading for a month; the latest one of a month counts."""
-    meter = ForeignKeyField(Meter, backref="readings", on_delete="CASCADE")
-    period = DateField()
-    t1 = DecimalField(max_digits=14, decimal_places=3, auto_round=True)
-    t2 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
-    t3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
-    submitted_at = DateTimeField(default=now)
-    source = CharField(default="resident", choices=choices(READING_SOURCES))
-    status = CharField(default="accepted", choices=choices(READING_STATUSES))
-    reason = CharField(default="")
-    resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
-    accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
-    ip = CharField(default="")
-
-    class Meta:
-        indexes = ((("meter", "period"), False),)
-
-    @property
-    def values(self):
-        return tuple(getattr(self, f"t{z}") for z in self.meter.zone_numbers)
-
-    @classmethod
-    def counting(cls, meter, before=None):
-        """The counting reading of each month of one meter, oldest month first: the month's
-        latest submission is picked in SQL, so months corrected many times cost nothing more."""
-        readings = list(COUNTING(meter.id, date.max if before is None else before))
-        for reading in readings:
-            reading.meter = meter
-        return readings
-
-    @classmethod
-    def recent_counting(cls, meter, before, months):
-        """The counting readings of the latest `months` months before `before`, oldest first."""
-        readings = list(RECENT_COUNTING(meter.id, before, months))[::-1]
-        for reading in readings:
-            reading.meter = meter
-        return readings
-
-    @classmethod
-    def counting_for_meter(cls, meter_id, period):
-        """The reading that counts for `period` of one meter, or None."""
-        return METER_COUNTING.first(meter_id, period)
-
-    @classmethod
-    def counting_for_period(cls, meters, period):
-        """{meter_id: the reading that counts for `period`} for many meters in one query."""
-        query = counting_readings().where(cls.meter << [m.id for m in meters],
-                                          cls.period == period)
-        return {reading.meter_id: reading for reading in query}
-
-    @classmethod
-    def latest_counting(cls, meters, until):
-        """{meter_id: the reading that counts for its latest month up to `until`}, one query."""
-        query = (counting_readings().where(cls.meter << [m.id for m in meters],
-                                           cls.period <= until).order_by(cls.period))
-        return {reading.meter_id: reading for reading in query}
-
-    @classmethod
-    def latest_submissions(cls, meter, limit):
-        """A meter's submissions, declined ones too, the latest first."""
-        return cls.select().where(cls.meter == meter).order_by(*LATEST_FIRST).limit(limit)
-
-
-# "The reading that counts" for a meter and month, the one rule every page, the statement, the
-# receipt, the export and the reminders go by: the month's latest submission by the time it was
-# sent (the id breaks a tie), declined ones left out. Ids need not follow the time: readings
-# loaded with the time they were taken, a clock set back.
-LATEST_FIRST = (Reading.submitted_at.desc(), Reading.id.desc())
-Rival = Reading.alias()
-
-
-def counting_readings():
-    """The counting reading of every meter and month: each month's latest submission."""
-    latest = (Rival.select(Rival.id)
-              .where(Rival.meter == Reading.meter, Rival.period == Reading.period,
-                     Rival.status != "declined")
-              .order_by(Rival.submitted_at.desc(), Rival.id.desc()).limit(1))
-    return Reading.select().where(Reading.status != "declined", Reading.id == latest)
-
-
-ACCOUNT_METERS = Prepared(lambda account_id: Meter.of_account(account_id, include_archived=True))
-LAST_READING = Prepared(lambda meter_id, before: (
-    Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
-                           Reading.period < before)
-    .order_by(Reading.period.desc(), *LATEST_FIRST).limit(1)))
-COUNTING = Prepared(lambda meter_id, before: (
-    counting_readings().where(Reading.meter == meter_id, Reading.period < before)
-    .order_by(Reading.period)))
-RECENT_COUNTING = Prepared(lambda meter_id, before, months: (
-    counting_readings().where(Reading.meter == meter_id, Reading.period < before)
-    .order_by(Reading.period.desc()).limit(months)))
-METER_COUNTING = Prepared(lambda meter_id, period: (
-    Reading.select().where(Reading.meter == meter_id, Reading.period == period,
-                           Reading.status != "declined")
-    .order_by(*LATEST_FIRST).limit(1)))
-LATEST_SUBMISSION = Prepared(lambda meter_id, period: (
-    Reading.select().where(Reading.meter == meter_id, Reading.period == period)
-    .order_by(*LATEST_FIRST).limit(1)))
-
-
-REMINDER_KINDS = ("window_open", "window_closing", "verification")
-
-
-class ReminderSent(BaseModel):
-    """A reminder mailed to a resident; the unique index keeps it from going out twice."""
-    resident = ForeignKeyField(Resident, backref="reminders", on_delete="CASCADE")
-    kind = CharField(choices=choices(REMINDER_KINDS))
-    period = DateField()  # the readings month, or the verification due date
-    sent_at = DateTimeField(default=now)
-
-    class Meta:
-        indexes = ((("resident", "kind", "period"), True),)
-
-
 # --- the office's records --------------------------------------------------------------------
 
 class ImportLog(BaseModel):
@@ -731,36 +442,3 @@ class OutgoingMail(BaseModel):
     last_error = TextField(default="")
     next_attempt_at = DateTimeField(default=now, index=True)
     sent_at = DateTimeField(null=True)
-
-
-MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
-
-
-# --- small date helpers shared by every area -------------------------------------------------
-
-def month_start(day):
-    return day.replace(day=1)
-
-
-def last_day_of_month(day):
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
-
-
-def add_months(period, months):
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-PERIOD_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
-
-
-def parse_period(text):
-    """'2026-03' -> date(2026, 3, 1); None when it is not a month written so."""
-    found = PERIOD_TEXT.fullmatch(text) if isinstance(text, str) else None
-    try:
-        return date(int(found[1]), int(found[2]), 1) if found else None
-    except ValueError:
-        return None
-

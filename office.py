@@ -1,6 +1,5 @@
 """The accountant's office: login, loading data, registrations, notices and HOA settings."""
 import json
-from functools import wraps
 from pathlib import PurePath
 
 from flask import (
@@ -13,36 +12,16 @@ from flask_login import current_user, login_user
 import dashboard
 import importer
 import mail
-from auth import client_ip, safe_next
-from forms import (
-    HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm, plain_text,
-)
+from access import accountant_required, client_ip, get_hoa_or_404, safe_next
+from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from models import (
-    Account, Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Notice, Resident, now,
+    Account, Accountant, AuditEvent, Hoa, ImportLog, Notice, Resident, now,
 )
 from security import end_session, keep_only_this_session, stamp_office_session
+from texts import plain_text
 from throttle import office_login_limits
 
 bp = Blueprint("office", __name__, url_prefix="/office", cli_group=None)
-
-
-def accountant_required(view):
-    """Only a logged-in accountant; residents and strangers go to the office login."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or current_user.login_kind != "a":
-            return redirect(url_for("office.login", next=request.full_path))
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def get_hoa_or_404(hoa_id):
-    """The HOA with this id if the current accountant works with it; otherwise 404."""
-    hoa = (Hoa.select().join(AccountantHoa)
-           .where(Hoa.id == hoa_id, AccountantHoa.accountant == current_user.id).first())
-    if hoa is None:
-        abort(404)
-    return hoa
 
 
 @bp.route("/login", methods=["GET", "POST"])

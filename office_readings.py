@@ -8,13 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from auth import client_ip
+from access import accountant_required, client_ip, get_hoa_or_404
 from formats import format_number
-from forms import (
-    OfficeReadingForm, ReadingStatusForm, plain_text, reading_field_name, zone_label,
-)
-from models import Account, AuditEvent, Meter, Reading, parse_period
-from office import accountant_required, get_hoa_or_404
+from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
+from meter_models import Meter, Reading
+from models import Account, AuditEvent
+from periods import parse_period
+from texts import plain_text
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
     unit_of,

@@ -7,7 +7,7 @@ from flask import (
 )
 from flask_babel import format_date
 
-from auth import safe_next
+from access import safe_next
 from formats import format_period
 
 bp = Blueprint("pages", __name__)

@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from formats import format_day, format_number, format_period
-from models import (  # today is the readings pages' "today" as well
-    METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading, add_months, db,
-    month_start, now, today,
-)
+from meter_models import METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading
+from models import db, now, today  # today is the readings pages' "today" as well
+from periods import add_months, month_start
 
 SOURCE_LABELS = {
     "resident": _l("by the resident"),

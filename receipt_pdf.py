@@ -6,9 +6,10 @@ from itertools import groupby
 
 from fpdf import FPDF
 
-from formats import format_day, format_number
+from formats import format_day, format_number, tariff_text
+from ledger import pay_by_date
 from receipts import (FONT, FONT_DIR, METER_KINDS_RU, ZONE_NAMES, BatchQr, balance_text, full_address,
-                      money, pay_by_date, period_name, qr_code, qr_payload, tariff_text)
+                      money, period_name, qr_code, qr_payload)
 
 # fontTools reports every glyph of the subset at INFO level; keep the log readable.
 logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -5,8 +5,8 @@ from io import BytesIO
 
 import fontpkg_pt_sans
 
-from formats import balance_side, format_money, format_number, format_period
-from models import METER_KIND_TABLE, add_months, last_day_of_month
+from formats import balance_side, format_money, format_period
+from meter_models import METER_KIND_TABLE
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"
@@ -106,24 +106,12 @@ class BatchQr:
 money = format_money
 
 
-def tariff_text(value):
-    """A tariff with kopecks always shown and further digits only where the tariff has them."""
-    text = format_number(value, 4)
-    whole, _, frac = text.partition(",")
-    return f"{whole},{frac.ljust(2, '0')}"
-
-
 BALANCE_WORDS = {"debt": "долг", "advance": "аванс"}
 
 
 def balance_text(value):
     side, amount = balance_side(value)
     return f"{BALANCE_WORDS[side]} {money(amount)}" if side else money(amount)
-
-
-def pay_by_date(hoa, period):
-    following = add_months(period, 1)
-    return following.replace(day=min(max(hoa.pay_by_day, 1), last_day_of_month(following).day))
 
 
 # The PDF code (fpdf2, fontTools, PIL: ~20 MB per worker) is loaded on the first receipt only.

@@ -11,9 +11,8 @@ from peewee import IntegrityError
 import jobs
 import mailqueue
 from mail import compose, external_url
-from models import (
-    REMINDER_KINDS, Account, Hoa, Meter, Reading, ReminderSent, Resident, db,
-)
+from meter_models import REMINDER_KINDS, Meter, Reading, ReminderSent
+from models import Account, Hoa, Resident, db
 from readings import kind_label, today
 
 VERIFICATION_NOTICE_DAYS = 30

@@ -1,5 +1,5 @@
-"""Words that come from data, written for the page: units in the page's language, and web
-addresses in a notice made into links."""
+"""Words that come from data: units in the page's language, web addresses in a notice made
+into links, and text cleaned of control characters wherever it enters (forms and imports)."""
 import re
 
 from flask_babel import get_locale
@@ -38,5 +38,16 @@ def link_web_addresses(text):
     return Markup("").join(parts)
 
 
-def install(app):
-    app.jinja_env.filters.update(unit=unit_text, links=link_web_addresses)
+# Control characters: NUL is refused by PostgreSQL, the others hide or reorder text on a
+# screen, a receipt or in a spreadsheet (U+202E shows «gpj.exe» as «exe.jpg»).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" \
+    "\u2028\u2029\ufeff"
+_CONTROLS = {c: None for c in [*range(0x20), *range(0x7f, 0xa0), *map(ord, BIDI_CONTROLS)]}
+_CONTROLS_BUT_LINES = {c: v for c, v in _CONTROLS.items() if chr(c) not in "\t\n\r"}
+
+
+def plain_text(text, lines=False):
+    """Text without control characters; `lines` keeps line breaks and tabs."""
+    if text.__class__ is not str:
+        return text
+    return text.translate(_CONTROLS_BUT_LINES if lines else _CONTROLS)

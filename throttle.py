@@ -18,7 +18,7 @@ import time
 from flask import current_app, request
 
 from extensions import limiter
-from forms import normalize_account
+from models import normalize_account
 
 # Flask-Limiter notation, several limits separated by ";"; override in data/config.py or
 # DOMKOM_* env.

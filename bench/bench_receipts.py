@@ -18,13 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import ledger  # noqa: E402
+import office_receipts  # noqa: E402
 import receipt_pdf  # noqa: E402
 import receipts  # noqa: E402
-import statements  # noqa: E402
 from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
-from models import (Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading,  # noqa: E402
-                    add_months, db)
+from meter_models import Meter, Reading  # noqa: E402
+from models import Account, Charge, Hoa, MonthBalance, Payment, db  # noqa: E402
+from periods import add_months  # noqa: E402
 
 PERIOD = date(2026, 10, 1)
 MONTHS = 12
@@ -94,8 +96,8 @@ def main():
         def one_receipt(number):
             # a resident's download: fresh document, fonts, the QR code with the mask search
             receipts.qr_code.cache_clear()
-            statement = statements.Statement.for_month(account, PERIOD)
-            return receipts.render_receipt(statement, statements.meter_readings(account, PERIOD))
+            statement = ledger.Statement.for_month(account, PERIOD)
+            return receipts.render_receipt(statement, ledger.meter_readings(account, PERIOD))
 
         one_receipt(0)  # warm imports and caches
         singles = [timed(one_receipt, i)[0] for i in range(15)]
@@ -104,21 +106,21 @@ def main():
 
         # the parts a single receipt pays once and a batch must not pay per page
         fonts = statistics.median(timed(receipt_pdf.ReceiptPdf)[0] for _ in range(5))
-        payload = receipts.qr_payload(statements.Statement.for_month(account, PERIOD))
+        payload = receipts.qr_payload(ledger.Statement.for_month(account, PERIOD))
         search = statistics.median(timed(receipts.make_qr, payload)[0] for _ in range(10))
         fixed = statistics.median(timed(receipts.make_qr, payload, 0)[0] for _ in range(10))
         print(f"  font set-up per document: {fonts * 1000:.1f} ms; QR with mask search: "
               f"{search * 1000:.1f} ms, with the batch's mask: {fixed * 1000:.1f} ms")
 
-        seconds, pdf = timed(statements.house_receipts, hoa, PERIOD)
+        seconds, pdf = timed(office_receipts.house_receipts, hoa, PERIOD)
         per = seconds / options.accounts
         print(f"batch: {options.accounts} receipts in {seconds:.1f} s = {per * 1000:.1f} ms per "
               f"receipt ({per / single:.2f} × a single receipt), PDF {len(pdf) / 1e6:.1f} MB")
         # the profile of a smaller batch: profiling slows every call, so it is not timed above
-        sample = list(statements.accounts_with_data(hoa, PERIOD))[:100]
+        sample = list(ledger.accounts_with_data(hoa, PERIOD))[:100]
         profiler = cProfile.Profile()
         profiler.enable()
-        statements.house_receipts(hoa, PERIOD, sample)
+        office_receipts.house_receipts(hoa, PERIOD, sample)
         profiler.disable()
         stats = pstats.Stats(profiler)
         total = stats.total_tt

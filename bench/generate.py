@@ -18,11 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from migrate import create_tables  # noqa: E402
+from database import open_database  # noqa: E402
+from meter_models import Meter, Reading  # noqa: E402
+from migrate import MODELS, create_tables  # noqa: E402
 from models import (  # noqa: E402
-    MODELS, Account, Charge, Hoa, Meter, MonthBalance, Notice, Payment, Reading, Resident, Setting,
-    add_months, db, hash_password, month_start, open_database,
+    Account, Charge, Hoa, MonthBalance, Notice, Payment, Resident, Setting, db, hash_password,
 )
+from periods import add_months, month_start  # noqa: E402
 
 PASSWORD = "bench-pass-1"
 MONTHS = 24

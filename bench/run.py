@@ -420,7 +420,7 @@ def measure(database, size, seconds, residents, log):
 
 def ask(database, expression, *args):
     """The value (as JSON) of an expression over bench/generate.py with the database open."""
-    code = ("import json, sys; sys.path.insert(0, 'bench'); from models import open_database; "
+    code = ("import json, sys; sys.path.insert(0, 'bench'); from database import open_database; "
             "import generate; open_database(sys.argv[1]); args = sys.argv[2:]; "
             f"print(json.dumps({expression}))")
     out = subprocess.run([PY, "-c", code, database, *args], cwd=ROOT, capture_output=True,

@@ -21,7 +21,8 @@ import importer
 from app import create_app
 from factories import registration_code
 from migrate import create_tables
-from models import Hoa, close_all_connections, db
+from database import close_all_connections
+from models import Hoa, db
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https?://[^\s<>\"]+")
@@ -402,7 +403,7 @@ def office(demo, client):
 @pytest.fixture
 def snapshot(app):
     """A callable returning every table's rows, to show that a refused request changed nothing."""
-    from models import MODELS
+    from migrate import MODELS
 
     def take():
         with app.app_context():

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from models import Charge, Meter, MonthBalance, Payment, Reading, db
+from meter_models import Meter, Reading
+from models import Charge, MonthBalance, Payment, db
 
 D = Decimal
 SERVICES = [
@@ -86,8 +87,7 @@ def load_statements(app):
 
 def registration_code(app, number):
     """The code printed on the account's receipt, which registering a demo account asks for."""
-    from forms import normalize_account
-    from models import Account
+    from models import Account, normalize_account
     with app.app_context():
         account = Account.get_or_none(Account.number == normalize_account(number))
         return account.registration_code if account else ""

@@ -2,7 +2,9 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from models import Account, Meter, Reading, add_months
+from meter_models import Meter, Reading
+from models import Account
+from periods import add_months
 
 TODAY = date(2026, 3, 20)  # inside the demo HOA's window (days 1-31)
 

@@ -2,10 +2,8 @@
 import pytest
 
 from forms import REGISTRATION_CHECK_LABELS
-from models import (
-    READING_SOURCES, READING_STATUSES, REGISTRATION_CHECKS, REMINDER_KINDS, Hoa, Reading,
-    ReminderSent,
-)
+from meter_models import READING_SOURCES, READING_STATUSES, REMINDER_KINDS, Reading, ReminderSent
+from models import REGISTRATION_CHECKS, Hoa
 from readings import save_checks
 from reminders import remind
 

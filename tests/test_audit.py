@@ -7,7 +7,8 @@ from pathlib import Path
 
 from audit_events import EVENT_LABELS
 from factories_meters import TODAY, add_reading, clear_meters, make_meter
-from models import AuditEvent, Hoa, Reading, Resident
+from meter_models import Reading
+from models import AuditEvent, Hoa, Resident
 
 
 def other_hoa(app):

@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from factories_meters import TODAY, add_reading, clear_meters, make_meter
 from meters import meter_row
-from models import Account, Hoa, Reading
+from meter_models import Reading
+from models import Account, Hoa
 from office_readings import export_rows, month_rows
 from readings import history
 from reminders import missing_readings
-from statements import meter_readings
+from ledger import meter_readings
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 

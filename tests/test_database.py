@@ -8,7 +8,8 @@ import pytest
 from peewee import IntegrityError
 
 import demo as demo_data
-from models import Account, Charge, Hoa, Meter, Reading, Resident, db
+from meter_models import Meter, Reading
+from models import Account, Charge, Hoa, Resident, db
 
 
 def test_money_comes_back_exactly(demo):

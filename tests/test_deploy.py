@@ -4,7 +4,8 @@ import runpy
 
 from app import DEFAULTS, ROOT, create_app
 from conftest import fresh_database, make_app
-from models import AuditEvent, close_all_connections, db
+from database import close_all_connections, db
+from models import AuditEvent
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 

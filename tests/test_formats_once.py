@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from charts import short_value
 from formats import format_number, format_period
-from models import parse_period
+from periods import parse_period
 from receipts import balance_text, period_name
 
 

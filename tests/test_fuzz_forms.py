@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import registration_code
-from models import MODELS, AuditEvent
+from migrate import MODELS
+from models import AuditEvent
 
 # DOMKOM_FUZZ_EXAMPLES=500 for a deeper run by hand; CI keeps the suite fast
 FUZZ = settings(max_examples=int(os.environ.get("DOMKOM_FUZZ_EXAMPLES", 40)), deadline=None,

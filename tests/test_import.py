@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from models import (
-    Account, AuditEvent, Charge, Hoa, ImportLog, Meter, MonthBalance, Payment, Resident,
-)
+from meter_models import Meter
+from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, Resident
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 CHARGES_HEADER = "Период;Лицевой счёт;Услуга;Ед. изм.;Объём;Тариф;Начислено;Перерасчёт;Льгота\n"

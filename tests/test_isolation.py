@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from models import (
-    MODELS, Account, Charge, Hoa, ImportLog, Meter, MonthBalance, Notice, Payment, Reading,
-)
+from migrate import MODELS
+from meter_models import Meter, Reading
+from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
 
 # Blueprints whose pages belong to nobody in particular
 PUBLIC = {"static", "bootstrap", "pages", "auth"}

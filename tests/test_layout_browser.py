@@ -7,7 +7,8 @@ import pytest
 
 import demo as demo_data
 from factories import browser_log_in, make_resident
-from models import Account, Accountant, AccountantHoa, Hoa, Meter
+from meter_models import Meter
+from models import Account, Accountant, AccountantHoa, Hoa
 from readings import seed_demo_readings
 from test_csp_browser import PUBLIC_PAGES, pages_of
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from factories_meters import TODAY, add_reading, standard_meters
-from models import Hoa, Meter, Reading
+from meter_models import Meter, Reading
+from models import Hoa
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from factories import browser_log_in, make_resident
 from factories_meters import TODAY, clear_meters, make_meter, monthly
-from models import Reading
+from meter_models import Reading
 
 
 @pytest.fixture

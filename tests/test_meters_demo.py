@@ -2,7 +2,7 @@
 from datetime import date
 
 from factories_meters import TODAY, clear_meters, make_meter
-from models import Meter, Reading
+from meter_models import Meter, Reading
 from readings import history, seed_demo_readings
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from factories_meters import TODAY, add_reading, clear_meters, make_meter, monthly, standard_meters
-from models import Hoa, Meter, Reading, ReminderSent
+from meter_models import Meter, Reading, ReminderSent
+from models import Hoa
 from readings import FAR_REASON
 
 

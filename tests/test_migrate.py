@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import migrate
 from conftest import make_app, sqlite_only
+from meter_models import Meter, Reading, ReminderSent
 from models import (
-    Account, AuditEvent, Charge, Meter, MonthBalance, Notice, OutgoingMail, Payment, Reading,
-    ReminderSent, Resident, Setting, db, now,
+    Account, AuditEvent, Charge, MonthBalance, Notice, OutgoingMail, Payment, Resident, Setting,
+    db, now,
 )
 
 

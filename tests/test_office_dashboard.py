@@ -2,7 +2,8 @@
 import re
 
 from factories import make_resident
-from models import Account, Meter, Reading
+from meter_models import Meter, Reading
+from models import Account
 
 
 def text_of(html):

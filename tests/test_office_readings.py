@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from factories_meters import TODAY, add_reading, clear_meters, make_meter
-from models import Account, Hoa, Meter, Reading
+from meter_models import Meter, Reading
+from models import Account, Hoa
 from office_readings import COLUMNS, safe_cell
 
 

@@ -1,4 +1,4 @@
-"""Queries prepared once (models.Prepared) give what the plain queries give, value after value."""
+"""Queries prepared once (database.Prepared) give what the plain queries give, value after value."""
 import logging
 from datetime import date
 
@@ -77,7 +77,8 @@ def test_the_average_reads_back_past_a_replacement_as_the_whole_history_would(de
     """monthly_average() reads the latest months only; it must equal the average over the
     whole history, also when a replacement leaves months without a consumption."""
     from factories_meters import add_reading, clear_meters, make_meter
-    from models import Reading, add_months
+    from meter_models import Reading
+    from periods import add_months
     from readings import AVERAGE_MONTHS, history, monthly_average
     with demo.app_context():
         clear_meters()

@@ -6,7 +6,8 @@ import pytest
 
 from factories import make_resident
 from factories_meters import add_reading, clear_meters, make_meter
-from models import Hoa, ReminderSent, Resident
+from meter_models import ReminderSent
+from models import Hoa, Resident
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_closing_reminder_two_days_before(setup, runner, outbox):
 
 def test_no_reminder_once_readings_are_in(setup, runner, outbox, demo):
     with demo.app_context():
-        from models import Meter
+        from meter_models import Meter
         add_reading(Meter.get_by_id(setup), date(2026, 3, 1), 10, source="resident")
     before = len(outbox.messages())
     assert "Reminders sent: 0" in remind(runner, "2026-03-15")

@@ -7,7 +7,7 @@ from test_receipts import pdf_pages_text, qr_fields, qr_payloads
 
 from formats import format_money
 from models import Account
-from statements import Statement
+from ledger import Statement
 
 
 def test_demo_statement_and_receipt_agree(demo_full, client):

@@ -7,7 +7,8 @@ import pytest
 
 from factories import add_month, login_as
 from factories_meters import make_meter
-from models import Account, Hoa, Notice, Reading
+from meter_models import Reading
+from models import Account, Hoa, Notice
 
 NOV = date(2026, 11, 1)
 

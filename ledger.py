@@ -1,0 +1,232 @@
+"""The month's figures: an account's charges, payments and balance month by month
+(`Statement`), the readings its receipt shows, and the HOA's months and accounts with data."""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from peewee import Select, fn
+
+from meter_models import Meter, Reading
+from models import Account, Charge, MonthBalance, Payment, Prepared, db, today
+from periods import add_months, last_day_of_month
+
+ZERO = Decimal("0.00")
+
+
+# the queries every statement page runs, their SQL built once (database.Prepared); a month
+# range's ends are dates, date.min and date.max when open
+CHARGE_SUMS = Prepared(lambda account_id, since, until: (
+    Charge.select(Charge.period, fn.SUM(Charge.amount), fn.SUM(Charge.recalculation),
+                  fn.SUM(Charge.benefit))
+    .where(Charge.account == account_id, Charge.period >= since, Charge.period <= until)
+    .group_by(Charge.period).tuples()))
+PAYMENT_SUMS = Prepared(lambda account_id, since, until: (
+    Payment.select(Payment.period, fn.SUM(Payment.amount))
+    .where(Payment.account == account_id, Payment.period >= since, Payment.period <= until)
+    .group_by(Payment.period).tuples()))
+CHARGE_ROWS = Prepared(lambda account_id, since, until: (
+    Charge.select()
+    .where(Charge.account == account_id, Charge.period >= since, Charge.period <= until)
+    .order_by(Charge.id)))
+PAYMENT_ROWS = Prepared(lambda account_id, since, until: (
+    Payment.select()
+    .where(Payment.account == account_id, Payment.period >= since, Payment.period <= until)
+    .order_by(Payment.paid_on, Payment.id)))
+BALANCES = Prepared(lambda account_id, since, until: (
+    MonthBalance.select(MonthBalance.period, MonthBalance.opening_balance, MonthBalance.penalty)
+    .where(MonthBalance.account == account_id, MonthBalance.period >= since,
+           MonthBalance.period <= until).tuples()))
+# the latest month of charges, of payments and of balances, in one query (three index lookups)
+LATEST_PERIODS = Prepared(lambda account_id: Select(columns=[
+    model.select(fn.MAX(model.period)).where(model.account == account_id)
+    for model in (Charge, Payment, MonthBalance)]).bind(db).tuples())
+
+
+@dataclass
+class Statement:
+    """One account's figures for one month: the pages, the PDF and the QR code all read these."""
+    account: Account
+    period: date
+    opening: Decimal = ZERO  # positive is debt, negative is advance
+    penalty: Decimal = ZERO
+    charges: list = field(default_factory=list)
+    payments: list = field(default_factory=list)
+
+    # the month's sums read by SQL (SUM … GROUP BY period) when its rows were not needed
+    totals: dict = None
+
+    def _total(self, name, rows):
+        if self.totals is not None:
+            return self.totals[name]
+        return sum((getattr(row, "amount" if name in ("charged", "paid") else name) for row in rows),
+                   ZERO)
+
+    @property
+    def charged(self):
+        return self._total("charged", self.charges)
+
+    @property
+    def recalculations(self):
+        return self._total("recalculation", self.charges)
+
+    @property
+    def benefits(self):
+        return self._total("benefit", self.charges)
+
+    @property
+    def charged_to_pay(self):
+        return self.charged + self.recalculations - self.benefits
+
+    @property
+    def paid(self):
+        return self._total("paid", self.payments)
+
+    @property
+    def closing(self):
+        return self.opening + self.charged_to_pay + self.penalty - self.paid
+
+    @property
+    def total_due(self):
+        """ИТОГО К ОПЛАТЕ: the closing debt; nothing when the month ends with an advance."""
+        return max(self.closing, ZERO)
+
+    @classmethod
+    def history(cls, account, since=None, until=None, detailed=None, balances=None):
+        """Every month with data, oldest first. A month without a stored opening balance opens
+        with the previous month's closing one. Months are read as sums per month, in SQL; the
+        `detailed` one (a period, or True for all) also gets its charge and payment rows.
+        `balances`: the range's stored (period, opening, penalty) rows when already read."""
+        months = {}
+
+        def month(period):
+            return months.setdefault(period, cls(account, period))
+
+        account_id = account.id
+        since = date.min if since is None else since
+        until = date.max if until is None else until
+        cent = Decimal("0.01")
+
+        def money(value):
+            return ZERO if value is None else Decimal(value).quantize(cent)
+
+        # a single detailed month (its opening balance stored) needs its rows only
+        only_rows = detailed is True or (detailed is not None and since == until == detailed)
+        if not only_rows:
+            for period, charged, recalculation, benefit in CHARGE_SUMS(account_id, since, until):
+                month(period).totals = {"charged": money(charged),
+                                        "recalculation": money(recalculation),
+                                        "benefit": money(benefit), "paid": ZERO}
+            for period, paid in PAYMENT_SUMS(account_id, since, until):
+                statement = month(period)
+                if statement.totals is None:
+                    statement.totals = {"charged": ZERO, "recalculation": ZERO, "benefit": ZERO}
+                statement.totals["paid"] = money(paid)
+        if detailed is not None:
+            first, last = (since, until) if detailed is True else (detailed, detailed)
+            for charge in CHARGE_ROWS(account_id, first, last):
+                month(charge.period).charges.append(charge)
+            for payment in PAYMENT_ROWS(account_id, first, last):
+                month(payment.period).payments.append(payment)
+            for statement in months.values():
+                if detailed is True or statement.period == detailed:
+                    statement.totals = None  # the rows are read: sum them exactly as they are
+        if balances is None:
+            balances = BALANCES(account_id, since, until)
+        stored = {period: (opening, penalty) for period, opening, penalty in balances}
+        previous = None
+        for period in sorted(set(months) | set(stored)):
+            statement = month(period)
+            if period in stored:
+                statement.opening, statement.penalty = stored[period]
+            elif previous is not None:
+                statement.opening = previous.closing
+            previous = statement
+        return [months[p] for p in sorted(months)]
+
+    @classmethod
+    def for_month(cls, account, period, detailed=True):
+        """The month's statement, or None when the month has no data for this account; with
+        its charge and payment rows unless not `detailed` (then its sums only)."""
+        stored = BALANCES.first(account.id, period, period)
+        # with the month's opening balance stored, earlier months need not be read
+        history = cls.history(account, since=period if stored else None, until=period,
+                              detailed=period if detailed else None,
+                              balances=[stored] if stored else None)
+        if history and history[-1].period == period:
+            return history[-1]
+        return None
+
+
+def meter_readings(account, period):
+    """(meter, values per zone, submitted_at or None) for the account's meters: the reading
+    that counts for their latest month up to `period`, else the meter's initial values."""
+    meters = list(Meter.select().where(Meter.account == account, Meter.archived == False)  # noqa: E712
+                  .order_by(Meter.kind, Meter.id))
+    if not meters:
+        return []
+    latest = Reading.latest_counting(meters, period)
+    rows = []
+    for meter in meters:
+        reading = latest.get(meter.id)
+        if reading is not None:
+            values, when = (reading.t1, reading.t2, reading.t3), reading.submitted_at
+        else:
+            values, when = (meter.initial_t1, meter.initial_t2, meter.initial_t3), None
+        rows.append((meter, values[:max(1, min(meter.zones, 3))], when))
+    return rows
+
+
+def address_key(account):
+    """Address order: street and house, then the apartment as a number where it is one."""
+    apartment = account.apartment or ""
+    digits = re.match(r"\d+", apartment)
+    return (account.address, int(digits.group()) if digits else 0, apartment, account.number)
+
+
+def house_periods(hoa):
+    """The months with any data in the HOA, newest first."""
+    periods = set()
+    for model in (Charge, MonthBalance, Payment):
+        query = (model.select(model.period).distinct().join(Account)
+                 .where(Account.hoa == hoa))
+        periods.update(row.period for row in query)
+    return sorted(periods, reverse=True)
+
+
+def accounts_with_data(hoa, period):
+    """The HOA's accounts having data for the month, in address order."""
+    ids = set()
+    for model in (Charge, MonthBalance, Payment):
+        ids.update(row.account_id for row in model.select(model.account).join(Account)
+                   .where(Account.hoa == hoa, model.period == period))
+    accounts = Account.select().where(Account.id.in_(list(ids))) if ids else []
+    return sorted(accounts, key=address_key)
+
+
+def balance_summary(account):
+    """The latest month's statement for the cabinet's balance box, or None."""
+    # the latest month with data, by the (account, period) indexes, then only what that
+    # month needs: reading every month here cost the cabinet page three quarters of its time
+    latest = [Charge.period.python_value(value) for value in LATEST_PERIODS.first(account.id)
+              if value is not None]
+    return Statement.for_month(account, max(latest), detailed=False) if latest else None
+
+
+def pay_by_date(hoa, period):
+    """The day the bill for `period` is to be paid by: the HOA's pay-by day of the next month."""
+    following = add_months(period, 1)
+    return following.replace(day=min(max(hoa.pay_by_day, 1), last_day_of_month(following).day))
+
+
+def standing_of(statement):
+    """('debt' | 'due' | 'advance' | 'zero', the bill's pay-by day). A closing balance owed is
+    a debt only once the pay-by day has passed or when a sum from before this bill is still
+    unpaid; until then it is simply this bill, due by that day."""
+    pay_by = pay_by_date(statement.account.hoa, statement.period)
+    if statement.closing < 0:
+        return "advance", pay_by
+    if statement.closing == 0:
+        return "zero", pay_by
+    unpaid_before = statement.opening + statement.penalty - statement.paid > 0
+    return ("debt" if unpaid_before or today() > pay_by else "due"), pay_by
