@@ -2,7 +2,7 @@
 meters and their readings are in meter_models.py)."""
 import re
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app, has_app_context
@@ -13,20 +13,11 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from database import Prepared, db
-from periods import add_months, last_day_of_month, month_start
+from periods import ReadingsWindow, today
 
 
 def now():
     return datetime.now().replace(microsecond=0)
-
-
-def today():
-    """Today, or the TODAY the configuration fixes (DOMKOM_TODAY: tests, demonstrations): the
-    one "today" of every page, the readings window and the notices."""
-    fixed = current_app.config.get("TODAY") if has_app_context() else None
-    if isinstance(fixed, str):
-        fixed = date.fromisoformat(fixed)
-    return fixed or date.today()
 
 
 def choices(values):
@@ -52,7 +43,7 @@ TIME_ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yeka
               "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka")
 
 
-class Hoa(BaseModel):
+class Hoa(ReadingsWindow, BaseModel):
     """A housing association (ТСЖ, ЖСК) or a managing company (УК) served by this server."""
     name = CharField()
     inn = CharField(default="")
@@ -94,48 +85,6 @@ class Hoa(BaseModel):
 
     def has_accounts(self):
         return self.accounts.exists()
-
-    def window_crosses_month(self):
-        """A closing day before the opening day: the window ends in the following month."""
-        return self.window_end_day < self.window_start_day
-
-    def window_of(self, period):
-        """First and last day of the readings window of the month `period`: it opens in that
-        month and, when it crosses the month's end, closes in the next one."""
-        end_month = add_months(period, 1) if self.window_crosses_month() else period
-        return on_day(period, self.window_start_day), on_day(end_month, self.window_end_day)
-
-    def window_at(self, day):
-        """(period, first day, last day) of the window open on `day`, else of the next one."""
-        for months in (-1, 0, 1):
-            period = add_months(month_start(day), months)
-            start, end = self.window_of(period)
-            if day <= end:
-                return period, start, end
-        raise AssertionError("a window ends within two months of its opening")
-
-    def readings_period(self, day):
-        """The month a reading taken on `day` counts for: the month whose window is open (a
-        reading of 1-5 April in a 25th-5th window is March's), else the calendar month."""
-        period, start, end = self.window_at(day)
-        return period if start <= day else month_start(day)
-
-    def window_bounds(self, day):
-        """First and last day of the window open on `day`, else of the next one to open."""
-        return self.window_at(day)[1:]
-
-    def window_state(self, day=None):
-        """(is_open, days_left_including_today, opening_date) for the readings window."""
-        day = day or today()
-        start, end = self.window_bounds(day)
-        if start <= day:
-            return True, (end - day).days + 1, start
-        return False, 0, start
-
-
-def on_day(period, number):
-    """Day `number` of the month `period`; days past the month's end mean its last day."""
-    return period.replace(day=min(number, last_day_of_month(period).day))
 
 
 ACCOUNT_DECORATION = re.compile(r"(л\s*/\s*с|лс|№|n|no)|[\s.\-]", re.IGNORECASE)
