@@ -71,19 +71,22 @@ def send_email_change(resident):
 
 def send_email_change_notice(resident):
     """Tell the address in use that another one was asked for: a thief's change is seen."""
-    return send_email(
-        resident.email, _("Domkom: a new e-mail was entered for account %(number)s",
-                          number=resident.account.number),
-        "email_change_notice", resident=resident, hoa=resident.hoa,
-        operator_email=current_app.config["OPERATOR_EMAIL"])
+    return send_account_notice(
+        resident, _("Domkom: a new e-mail was entered for account %(number)s",
+                    number=resident.account.number), "email_change_notice")
 
 
 def send_password_changed(resident):
-    return send_email(
-        resident.email, _("Domkom: the password of account %(number)s was changed",
-                          number=resident.account.number),
-        "password_changed", resident=resident, hoa=resident.hoa,
-        operator_email=current_app.config["OPERATOR_EMAIL"])
+    return send_account_notice(
+        resident, _("Domkom: the password of account %(number)s was changed",
+                    number=resident.account.number), "password_changed")
+
+
+def send_account_notice(resident, subject, template):
+    """A letter to the address in use about a change to the login, with whom to ask if it was
+    not the resident: the HOA's contacts, or the operator's."""
+    return send_email(resident.email, subject, template, resident=resident, hoa=resident.hoa,
+                      operator_email=current_app.config["OPERATOR_EMAIL"])
 
 
 def send_operator_request(resident_number, email, phone, text):
