@@ -263,7 +263,7 @@ def reset_state(token):
     if resident is None or not resident.pending_password_hash \
             or not token_matches("reset", resident, fingerprint):
         return "used", None
-    return ("expired" if expired or activation_expired(resident) else "ready"), resident
+    return ("expired" if expired else "ready"), resident
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

@@ -1,9 +1,11 @@
 """Changing data and password; forgot password that a stranger cannot abuse."""
+from datetime import timedelta
+
 import pytest
 
 from conftest import follow, path_of
 from factories import make_resident
-from models import Resident
+from models import Resident, now
 
 
 def body(response):
@@ -82,6 +84,18 @@ def test_expired_reset_link_keeps_old_password(demo, resident, client, outbox):
     r = client.get(path_of(outbox.links()[0]))
     assert r.status_code == 400 and 'data-outcome="expired"' in body(r)
     assert resident.login(password=old).status_code == 302
+
+
+def test_a_resident_registered_long_ago_can_reset_the_password(demo, resident, client, outbox):
+    """The 48 hours of a registration bound its activation, not a later password reset."""
+    old = resident.register_and_activate()
+    with demo.app_context():
+        Resident.update(created_at=now() - timedelta(days=400)).execute()
+    client.post("/forgot", data={"account": "100001"})
+    r = follow(client, outbox.links()[0])
+    assert r.status_code == 200 and 'data-outcome="reset"' in body(r)
+    new = outbox.password()
+    assert new != old and resident.login(password=new).status_code == 302
 
 
 def test_profile_change_and_email_confirmation(logged_in, client, outbox, demo, snapshot):
