@@ -1,12 +1,13 @@
 # Domkom: `make run` serves the demo on 127.0.0.1:5000 with the job queue's worker beside it
 # (Ctrl-C stops both), `make test` runs every test (SQLite),
-# `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster).
+# `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster),
+# `make test-deploy` runs README's VPS guide on loopback (nginx, TLS, gunicorn, the worker).
 VENV ?= .venv
 PORT ?= 5000
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test test-pg translations install bench clean
+.PHONY: run test test-pg test-deploy translations install bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +35,12 @@ test-pg: install
 	  dir=$$(mktemp -d /tmp/domkom-pg.XXXXXX); trap '.ci/pg stop '"$$dir" EXIT; \
 	  url=$$(.ci/pg start "$$dir" 55433) && \
 	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q $(PYTEST_ARGS); fi
+
+# nginx with the site of deploy/site.sh and a self-signed certificate, gunicorn and the worker
+# started from the systemd units, then two app servers on one PostgreSQL and one Redis; about
+# two minutes, so not part of `make test`. Needs nginx, openssl, redis-server and PostgreSQL.
+test-deploy: install
+	DOMKOM_TEST_DEPLOY=1 $(PY) -m pytest -q tests/test_deploy_*.py $(PYTEST_ARGS)
 
 # `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
 # `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
