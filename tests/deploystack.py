@@ -229,8 +229,9 @@ class Visitor:
         assert found, f"no form on {path}: {page.status}"
         return found.group(1) or found.group(2)
 
-    def post_form(self, path, data, headers=None):
-        body = urlencode({"csrf_token": self.token(path), **data})
+    def post_form(self, path, data, headers=None, token=None):
+        """POST a form as the page at `path` sends it (its CSRF token unless `token` is given)."""
+        body = urlencode({"csrf_token": token or self.token(path), **data})
         return self.request("POST", path, body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", **self.referer(path),
             **(headers or {})})
