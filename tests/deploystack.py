@@ -188,7 +188,6 @@ class Visitor:
         self.nginx, self.source, self.host = nginx, source, host
         self.context = ssl.create_default_context(cafile=str(nginx.cert))
         self.cookies = {}
-        self.send_referer = True  # as a browser does unless the page forbids it
 
     def connection(self, timeout=30):
         visitor = self
@@ -238,9 +237,7 @@ class Visitor:
 
     def referer(self, path):
         """The page the form was on: Flask-WTF checks it over HTTPS, as browsers send it."""
-        origin = f"https://{self.host}"
-        return {"Referer": origin + path, "Origin": origin} if self.send_referer \
-            else {"Origin": origin}
+        return {"Referer": f"https://{self.host}{path}", "Origin": f"https://{self.host}"}
 
     def upload(self, path, form_path, name, size):
         """A multipart POST of one file of `size` bytes, as the office's import form sends it;

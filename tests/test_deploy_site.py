@@ -4,6 +4,7 @@ runs it (slow: about a minute); `make test` skips it."""
 import email
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -15,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import demo as demo_data
-from conftest import LINK, make_app, path_of
+from conftest import CHROMIUM, LINK, make_app, path_of
 from deploystack import (DOMAIN, VISITOR_ADDRESS, AppServer, Nginx, Visitor, app_environment,
                          free_port, plain_http, start_unit, stop)
-from factories import make_resident
+from factories import browser_log_in, make_resident
 from models import Accountant, AccountantHoa, AuditEvent, Hoa, close_all_connections
 
 pytestmark = pytest.mark.skipif(os.environ.get("DOMKOM_TEST_DEPLOY") != "1",
@@ -81,16 +82,25 @@ def test_every_answer_carries_one_hsts_header(site):
             "max-age=31536000; includeSubDomains"], path
 
 
-@pytest.mark.xfail(strict=True, reason="the app sends Referrer-Policy: no-referrer, so a browser "
-                   "posts its forms without a Referer, and Flask-WTF refuses every HTTPS post "
-                   "without one (WTF_CSRF_SSL_STRICT): security.py")
-def test_a_form_posted_as_a_browser_does_is_accepted(site):
-    visitor = Visitor(site.nginx)
-    page = visitor.get("/login")
-    assert page.header("Referrer-Policy") == "no-referrer"
-    visitor.send_referer = False
-    r = visitor.post_form("/login", {"account": "100001", "password": "resident-pass-1"})
-    assert r.status == 302, r.text[:300]
+@pytest.mark.xfail(strict=True, reason="the app sends Referrer-Policy: no-referrer, so the "
+                   "browser posts its forms without a Referer, and Flask-WTF refuses every HTTPS "
+                   "post without one (WTF_CSRF_SSL_STRICT): security.py")
+def test_a_resident_logs_in_with_a_real_browser(site):
+    """Chromium on https://domkom.test/ (port 443 mapped to nginx's), as a resident's."""
+    from playwright.sync_api import sync_playwright
+    if not shutil.which(CHROMIUM) and os.environ.get("CI") != "true":
+        pytest.skip("Chromium is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic",
+            f"--host-rules=MAP {DOMAIN}:443 127.0.0.1:{site.nginx.https_port}"])
+        try:
+            page = browser.new_context(ignore_https_errors=True, locale="ru-RU").new_page()
+            page.set_default_timeout(15000)
+            browser_log_in(page, f"https://{DOMAIN}", "100001", "resident-pass-1")
+            assert "100001" in page.content()
+        finally:
+            browser.close()
 
 
 def test_plain_http_moves_to_https(site):
