@@ -38,7 +38,7 @@ test-pg: install
 
 # nginx with the site of deploy/site.sh and a self-signed certificate, gunicorn and the worker
 # started from the systemd units, then two app servers on one PostgreSQL and one Redis; about
-# two minutes, so not part of `make test`. Needs nginx, openssl, redis-server and PostgreSQL.
+# a minute, so not part of `make test`. Needs nginx, openssl, redis-server and PostgreSQL.
 test-deploy: install
 	DOMKOM_TEST_DEPLOY=1 $(PY) -m pytest -q tests/test_deploy_*.py $(PYTEST_ARGS)
 
