@@ -71,14 +71,28 @@ def stop(process, sig=signal.SIGTERM, seconds=40):
             process.wait()
 
 
+def env_example():
+    """The settings of deploy/domkom.env.example, as systemd's EnvironmentFile reads them."""
+    settings = {}
+    for line in (DEPLOY / "domkom.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            settings[key.strip()] = " ".join(shlex.split(value))
+    return settings
+
+
 def app_environment(folder, database, port, **settings):
-    """What /etc/domkom.env holds on a server, for one app server on `port`."""
+    """/etc/domkom.env for one app server on `port`: the guide's example with this site's
+    address, database, secret and mail folder filled in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOMKOM_", "GUNICORN_"))}
+    example = env_example()
+    assert (example["DOMKOM_HTTPS"], example["DOMKOM_PROXY_COUNT"]) == ("1", "1")
+    env.update(example)
     env.update({
         "DOMKOM_SECRET_KEY": "deploy-test-secret", "DOMKOM_BASE_URL": f"https://{DOMAIN}",
-        "DOMKOM_HTTPS": "1", "DOMKOM_PROXY_COUNT": "1", "DOMKOM_DATABASE": database,
-        "DOMKOM_MAIL_SERVER": "", "DOMKOM_MAIL_OUTBOX": str(folder / "outbox"),
-        "DOMKOM_BACKUP_KEEP": "0", "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2",
+        "DOMKOM_DATABASE": database, "DOMKOM_MAIL_SERVER": "",
+        "DOMKOM_MAIL_OUTBOX": str(folder / "outbox"), "DOMKOM_BACKUP_KEEP": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2",
         "GUNICORN_ACCESSLOG": str(folder / f"access-{port}.log"),
     })
     env.update(settings)
