@@ -124,6 +124,8 @@ def test_static_files_and_bootstrap_come_cached_and_compressed(site):
         assert "max-age=" in (r.header("Cache-Control") or ""), path
         if path.endswith((".css", ".js")):
             assert r.header("Content-Encoding") == "gzip", path
+    page = visitor.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert page.status == 200 and page.header("Content-Encoding") is None  # BREACH
     bootstrap = visitor.get("/bootstrap/static/css/bootstrap.min.css")
     assert bootstrap.header("Cache-Control") == f"max-age={30 * 24 * 3600}"
 
