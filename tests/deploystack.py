@@ -147,23 +147,7 @@ class Nginx:
         if conf:
             site = conf(site)
         (self.folder / "domkom-site.conf").write_text(site)
-        temp = "\n".join(f"    {kind}_temp_path {self.folder}/{kind}_temp;"
-                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        (self.folder / "nginx.conf").write_text(f"""\
-worker_processes 1;
-pid {self.folder}/nginx.pid;
-error_log {self.folder}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    server_tokens off;
-    access_log {self.folder}/access.log;
-{temp}
-    include {self.folder}/domkom-site.conf;
-}}
-""")
+        (self.folder / "nginx.conf").write_text(self.main_conf())
         argv = ["nginx", "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
                 "-e", str(self.folder / "error.log"), "-g", "daemon off;"]
         if os.geteuid() == 0:
@@ -177,6 +161,23 @@ http {{
             raise RuntimeError(check.stderr)
         self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.https_port, self.process)
+
+    def main_conf(self):
+        """Debian's /etc/nginx/nginx.conf with this instance's pid, logs and temp folders, and
+        the Domkom site as the only one enabled."""
+        temp = "".join(f"\t{kind}_temp_path {self.folder}/{kind}_temp;\n"
+                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        text = Path("/etc/nginx/nginx.conf").read_text()
+        for pattern, replacement in [
+                (r"(?m)^user .*;\n", ""),
+                (r"(?m)^pid .*;", f"pid {self.folder}/nginx.pid;"),
+                (r"(?m)^error_log .*;", f"error_log {self.folder}/error.log;"),
+                (r"(?m)^(\s*)access_log .*;", rf"\1access_log {self.folder}/access.log;"),
+                (r"(?m)^\s*include /etc/nginx/sites-enabled/\*;",
+                 f"{temp}\tinclude {self.folder}/domkom-site.conf;")]:
+            text, found = re.subn(pattern, replacement, text)
+            assert found == 1, pattern
+        return text
 
     def stop(self):
         stop(self.process, signal.SIGQUIT, 10)
