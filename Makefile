@@ -1,13 +1,14 @@
 # Domkom: `make run` serves the demo on 127.0.0.1:5000 with the job queue's worker beside it
 # (Ctrl-C stops both), `make test` runs every test (SQLite),
-# `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster).
+# `make test-pg` runs them on PostgreSQL (DOMKOM_TEST_DATABASE_URL, or a throw-away cluster),
+# `make test-deploy` runs README's VPS guide on loopback (nginx, TLS, gunicorn, the worker).
 # `make install` (a server) installs requirements.txt only; test and bench add requirements-dev.txt.
 VENV ?= .venv
 PORT ?= 5000
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test test-pg translations install install-dev bench clean
+.PHONY: run test test-pg test-deploy translations install install-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +45,12 @@ test-pg: install-dev
 	  port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	  url=$$(.ci/pg start "$$dir" "$$port") && \
 	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); fi
+
+# nginx with the site of deploy/site.sh and a self-signed certificate, gunicorn and the worker
+# started from the systemd units, then two app servers on one PostgreSQL and one Redis; about
+# a minute, so not part of `make test`. Needs nginx, openssl, redis-server and PostgreSQL.
+test-deploy: install-dev
+	DOMKOM_TEST_DEPLOY=1 $(PY) -m pytest -q tests/test_deploy_*.py $(PYTEST_ARGS)
 
 # `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
 # `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
