@@ -56,8 +56,9 @@ def add_security_headers(response):
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
-    # links carry activation and reset tokens: never send them to another site
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # links carry activation and reset tokens: never send them to another site; our own pages
+    # get the Referer, which Flask-WTF requires of every HTTPS form post (WTF_CSRF_SSL_STRICT)
+    headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config["HTTPS"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if current_user and current_user.is_authenticated and request.endpoint != "static":

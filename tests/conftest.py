@@ -184,8 +184,10 @@ COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def make_app(tmp_path, data="schema", **overrides):
-    """An app on a database of its own under tmp_path, starting from `data` (see DATA)."""
-    app = create_app(app_config(tmp_path, DATABASE=fresh_database(tmp_path, data), **overrides))
+    """An app on a database of its own under tmp_path, starting from `data` (see DATA), or on
+    the DATABASE given (a server of the test's own)."""
+    database = overrides.pop("DATABASE", None) or fresh_database(tmp_path, data)
+    app = create_app(app_config(tmp_path, DATABASE=database, **overrides))
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     if holds(app) is None:  # a database that was there before: as `flask init-db` would
         with app.app_context():

@@ -12,7 +12,7 @@ from conftest import LINK, make_app
 from deploystack import (DOMAIN, AppServer, Nginx, Postgres, Redis, Visitor, app_environment,
                          free_port, start_unit, stop)
 from factories import make_resident
-from models import close_all_connections
+from database import close_all_connections
 from test_deploy_site import letters, load_people, log_in
 
 pytestmark = pytest.mark.skipif(os.environ.get("DOMKOM_TEST_DEPLOY") != "1",

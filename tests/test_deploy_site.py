@@ -20,7 +20,8 @@ from conftest import CHROMIUM, LINK, make_app, path_of
 from deploystack import (DOMAIN, VISITOR_ADDRESS, AppServer, Nginx, Visitor, app_environment,
                          free_port, plain_http, start_unit, stop)
 from factories import browser_log_in, make_resident
-from models import Accountant, AccountantHoa, AuditEvent, Hoa, close_all_connections
+from database import close_all_connections
+from models import Accountant, AccountantHoa, AuditEvent, Hoa
 
 pytestmark = pytest.mark.skipif(os.environ.get("DOMKOM_TEST_DEPLOY") != "1",
                                 reason="the deployment test: make test-deploy")
@@ -82,9 +83,6 @@ def test_every_answer_carries_one_hsts_header(site):
             "max-age=31536000; includeSubDomains"], path
 
 
-@pytest.mark.xfail(strict=True, reason="the app sends Referrer-Policy: no-referrer, so the "
-                   "browser posts its forms without a Referer, and Flask-WTF refuses every HTTPS "
-                   "post without one (WTF_CSRF_SSL_STRICT): security.py")
 def test_a_resident_logs_in_with_a_real_browser(site):
     """Chromium on https://domkom.test/ (port 443 mapped to nginx's), as a resident's."""
     from playwright.sync_api import sync_playwright
