@@ -1,15 +1,22 @@
-"""Checking a batch of imported files against the HOA, its preview figures and its saving."""
+"""Loading the billing program's files (accounts, charges, payments, meters) from CSV or XLSX.
+
+`Batch(hoa, files)` reads and checks every file without writing anything: its `problems`
+(file, row, column, message) and `summary()`, the preview's figures; `Batch.save()` then
+writes everything in one transaction. The formats are in docs/formats.md; importfiles.py
+reads a file into rows, importcolumns.py holds the columns of each kind and their cells.
+"""
 import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from importcolumns import ACCOUNT_BLANKS, KINDS, METER_UNITS
 from importfiles import Problem, parse_file
-from importkinds import ACCOUNT_BLANKS, KINDS, METER_UNITS
 from models import Account, AuditEvent, Charge, Hoa, ImportLog, Meter, MonthBalance, Payment, db
 
 INSERT_BATCH = 2000
+MAX_PROBLEMS = 200  # shown on the preview page; the command line prints them all
 
 
 class Batch:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from importcolumns import Bad, to_decimal
 from models import (
     Account, AuditEvent, Charge, Hoa, ImportLog, Meter, MonthBalance, Payment, Resident,
 )
@@ -432,16 +433,14 @@ def test_no_files_chosen(office, client, demo):
     ("1 234 ₽", "1234"), ("0", "0"), (1234.5, "1234.5"), (7, "7"),
 ])
 def test_numbers_the_way_billing_programs_write_them(written, value):
-    import importer
-    assert importer.to_decimal(written) == Decimal(value)
+    assert to_decimal(written) == Decimal(value)
 
 
 @pytest.mark.parametrize("written", ["1.2.3", "12,3,4", "abc", "1e5", "NaN", "--1", ""])
 def test_not_numbers(app, written):
-    import importer
     with app.test_request_context():
-        with pytest.raises(importer.Bad):
-            importer.to_decimal(written)
+        with pytest.raises(Bad):
+            to_decimal(written)
 
 
 def test_row_numbers_count_lines_of_quoted_cells(office, client, demo):
