@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from emails import is_email_address
+from formats import format_number
 from forms import FIRST_DAY, LAST_DAY, normalize_account, plain_text
 from models import METER_KIND_TABLE, Account, Charge, Meter
 
@@ -23,8 +24,14 @@ NUMBER_JUNK = str.maketrans({" ": None, "\u00a0": None, "\u202f": None, "\u2009"
 
 
 def shown(value):
-    """A cell as the accountant saw it in the file (an Excel date cell as 05.12.2026)."""
-    text = f"{value:%d.%m.%Y}" if isinstance(value, (date, datetime)) else str(value).strip()
+    """A cell as the accountant saw it in the file (an Excel date cell as 05.12.2026, an
+    Excel number with a decimal comma)."""
+    if isinstance(value, (date, datetime)):
+        text = f"{value:%d.%m.%Y}"
+    elif isinstance(value, float):
+        text = format_number(value, places=6) if math.isfinite(value) else str(value)
+    else:
+        text = str(value).strip()
     return text if len(text) <= 40 else text[:37] + "…"
 
 

@@ -63,6 +63,8 @@ class ParsedFile:
     kind: str = ""
     rows: list = field(default_factory=list)  # (row number, (values in KINDS order))
     titles: dict = field(default_factory=dict)  # field -> the header as written in the file
+    # (row number, account) of the rows refused for another cell: their account is still checked
+    unchecked: list = field(default_factory=list)
 
 
 def read_table(name, data):
@@ -219,7 +221,7 @@ def parse_rows(parsed, mapping, body, problems):
     # the «Итого» line at the bottom of an export is skipped
     skipped = {i for i, cell in enumerate(first) if cell in totals} if totals else set()
     dropped = set(skipped)
-    columns = {}
+    columns, accounts = {}, None
     for index, column in mapping:
         cells = by_index[index]
         memo = {cell: parse_cell(column.parse, cell) for cell in set(cells)}
@@ -232,11 +234,16 @@ def parse_rows(parsed, mapping, body, problems):
                 problems.append(Problem(parsed.name, numbers[i], parsed.titles[column.name],
                                         message))
             dropped.update(i for i, cell in enumerate(cells) if cell in bad)
+        if column.name in ("number", "account"):
+            accounts = cells, memo
         columns[column.name] = list(map(memo.__getitem__, cells)) if len(memo) > 1 \
             else repeat(next(iter(memo.values())))
     values = zip(*(columns.get(column.name, repeat(None)) for column in KINDS[parsed.kind]))
     if dropped:
         parsed.rows = [pair for i, pair in enumerate(zip(numbers, values)) if i not in dropped]
+        cells, memo = accounts
+        parsed.unchecked = [(numbers[i], memo[cells[i]]) for i in sorted(dropped - skipped)
+                            if memo[cells[i]].__class__ is str]
     else:
         parsed.rows = list(zip(numbers, values))
 
