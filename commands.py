@@ -7,6 +7,8 @@ from flask import Blueprint
 
 import importer
 import requisites
+from formats import format_money
+from importbatch import Batch
 from auth import generate_password
 from emails import is_email_address
 from models import Account, Accountant, AccountantHoa, AuditEvent, Hoa, db
@@ -165,19 +167,41 @@ def import_command(hoa_id, dry_run, paths):
     files = [(PurePath(p).name, Path(p).read_bytes()) for p in paths]
     with importer.request_context():
         with click.progressbar(length=len(files), label="Checking", file=sys.stderr) as bar:
-            batch = importer.check(hoa, files, progress=lambda _name: bar.update(1))
+            batch = Batch(hoa, files, progress=lambda _name: bar.update(1))
         for problem in batch.problems:
             click.echo(str(problem), err=True)
         if not batch.ok:
             click.echo(f"{len(batch.problems)} problem(s); nothing was saved.", err=True)
             sys.exit(1)
-        for line in importer.summary_lines(batch.summary()):
+        for line in summary_lines(batch.summary()):
             click.echo(line)
         if dry_run:
             click.echo("Dry run: nothing was saved.")
             return
         batch.save()
         click.echo("Saved.")
+
+
+def summary_lines(summary):
+    """The preview's figures as plain lines for the command line."""
+    accounts, meters = summary["accounts"], summary["meters"]
+    lines = [f"{f['name']}: {f['kind']}, {f['rows']} rows, SHA-256 {f['sha256'][:16]}…"
+             for f in summary["files"]]
+    if accounts["rows"]:
+        lines.append(f"accounts: {accounts['rows']} ({accounts['new']} new, "
+                     f"{accounts['updated']} updated)")
+    for month, t in summary["charges"]:
+        lines.append(f"charges {month:%m.%Y}: {t['rows']} rows, {t['accounts']} accounts, "
+                     f"charged {format_money(t['amount'])}, recalculations "
+                     f"{format_money(t['recalculation'])}, benefits {format_money(t['benefit'])}, "
+                     f"to pay {format_money(t['to_pay'])}; replaces {t['replaces']} rows")
+    for month, t in summary["payments"]:
+        lines.append(f"payments {month:%m.%Y}: {t['rows']} rows, {format_money(t['amount'])}; "
+                     f"replaces {t['replaces']} rows")
+    if meters["rows"]:
+        lines.append(f"meters: {meters['rows']} " + ", ".join(
+            f"{kind} {n}" for kind, n in meters["kinds"].items()))
+    return lines
 
 
 def valid_email(email):

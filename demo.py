@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import importer
+from importbatch import Batch
 from models import Account, Accountant, AccountantHoa, Hoa, Notice, db
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
@@ -28,7 +29,7 @@ def load(echo=print, files=SAMPLE_FILES):
                    address="г. Самара, пр. Космонавтов, д. 5", prefixes="20",
                    phone="+7 (846) 200-00-02", accountant_contact="бухгалтер Олег Петрович")
         with importer.request_context():
-            batch = importer.check(rassvet, [(name, (SAMPLES / name).read_bytes())
+            batch = Batch(rassvet, [(name, (SAMPLES / name).read_bytes())
                                              for name in files])
             if not batch.ok:
                 raise RuntimeError("\n".join(str(p) for p in batch.problems[:20]))

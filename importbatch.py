@@ -1,16 +1,24 @@
-"""Checking a batch of imported files against the HOA, its preview figures and its saving."""
+"""Loading the billing program's files (accounts, charges, payments, meters) from CSV or XLSX.
+
+`Batch(hoa, files)` reads and checks every file without writing anything: its `problems`
+(file, row, column, message) and `summary()`, the preview's figures; `Batch.save()` then
+writes everything in one transaction. The formats are in docs/formats.md; importfiles.py
+reads a file into rows, importcolumns.py holds the columns of each kind and their cells.
+"""
 import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from formats import format_money
+from importcolumns import ACCOUNT_BLANKS, KINDS, METER_UNITS
 from importfiles import Problem, parse_file
-from importkinds import ACCOUNT_BLANKS, KINDS, METER_UNITS
 from meter_models import Meter
 from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, db
 
 INSERT_BATCH = 2000
+MAX_PROBLEMS = 200  # shown on the preview page; the command line prints them all
 
 
 class Batch:
@@ -26,8 +34,7 @@ class Batch:
                 progress(name)
         self.accounts, self.charges, self.balances = {}, [], {}
         self.payments, self.meters = [], {}
-        if not self.problems:
-            self.resolve()
+        self.resolve()  # on files with bad cells too: one preview lists every problem
 
     @property
     def ok(self):
@@ -53,6 +60,8 @@ class Batch:
         self.verdicts = {}
         self.hoas = list(Hoa.select())
         self.elsewhere = self.accounts_elsewhere()
+        self.held = {number for parsed in self.of_kind("accounts")
+                     for _row, number in parsed.unchecked}  # not judged "unknown" elsewhere
         seen = {}
         for parsed in self.of_kind("accounts"):
             for row, values in self.records(parsed):
@@ -64,6 +73,12 @@ class Batch:
                     self.problem(parsed, row, "number", message)
                 else:
                     self.accounts[number] = (values, parsed)
+        for parsed in self.files:
+            for row, number in parsed.unchecked:
+                message = self.foreign(number, own_prefix_needed=parsed.kind == "accounts")
+                if message:
+                    self.problem(parsed, row, "number" if parsed.kind == "accounts"
+                                 else "account", message)
         for kind in ("charges", "payments", "meters"):
             for parsed in self.of_kind(kind):
                 getattr(self, f"take_{kind}")(parsed, seen)
@@ -79,7 +94,8 @@ class Batch:
 
     def foreign(self, number, own_prefix_needed=False):
         """Why an account number cannot be used in this HOA, or None when it can."""
-        if number in self.known or (not own_prefix_needed and number in self.accounts):
+        if number in self.known or (not own_prefix_needed and (
+                number in self.accounts or number in self.held)):
             return None
         key = (number, own_prefix_needed)
         if key not in self.verdicts:
@@ -95,6 +111,7 @@ class Batch:
             at = names.index("number" if parsed.kind == "accounts" else "account") \
                 if names else None
             numbers.update(values[at] for _row, values in parsed.rows if at is not None)
+            numbers.update(number for _row, number in parsed.unchecked)
         numbers = sorted(numbers - self.known.keys())
         found = {}
         for start in range(0, len(numbers), 500):
@@ -136,7 +153,8 @@ class Batch:
             if to_pay is not None and to_pay != amount + recalculation - benefit:
                 self.problem(parsed, row, "to_pay", _(
                     "«To pay» %(given)s differs from amount + recalculation − benefit = "
-                    "%(computed)s.", given=to_pay, computed=amount + recalculation - benefit))
+                    "%(computed)s.", given=format_money(to_pay, currency=False),
+                    computed=format_money(amount + recalculation - benefit, currency=False)))
                 continue
             self.charges.append((number, month, service, unit or "", volume or 0, tariff or 0,
                                  amount, recalculation, benefit))

@@ -1,10 +1,6 @@
-"""Loading the billing program's files (accounts, charges, payments, meters) from CSV or XLSX.
+"""Imported files between the preview and the confirmation, and the places for checking them.
 
-`check(hoa, files)` reads and validates every file without writing anything and returns a
-`Batch` with the problems (file, row, column, message) and the preview figures;
-`Batch.save()` then writes everything in one transaction. The formats are in docs/formats.md.
-The work is shared out: importfiles.py reads a file into rows, importcells.py reads each cell,
-importkinds.py lists the columns of each kind of file, importbatch.py checks and saves a batch.
+The files themselves are read and checked by importbatch.py (`Batch`).
 """
 import fcntl
 import json
@@ -21,19 +17,6 @@ from flask_babel import gettext as _
 from huey import crontab
 
 import jobs
-from formats import format_money
-from importbatch import Batch
-# the names the office, the tests and the command line use, whichever module holds them
-from importcells import METER_WORDS, Bad, to_decimal  # noqa: F401
-from importfiles import Problem  # noqa: F401
-from importkinds import KINDS  # noqa: F401
-
-MAX_PROBLEMS = 200
-
-
-def check(hoa, files, progress=None):
-    """Read and check files [(name, bytes)] for an HOA; nothing is written."""
-    return Batch(hoa, files, progress)
 
 
 @contextmanager
@@ -60,28 +43,6 @@ def slot():
 
 def busy():
     return _("Other files are being checked right now. Please try again in a minute.")
-
-
-def summary_lines(summary):
-    """The preview's figures as plain lines for the command line."""
-    accounts, meters = summary["accounts"], summary["meters"]
-    lines = [f"{f['name']}: {f['kind']}, {f['rows']} rows, SHA-256 {f['sha256'][:16]}…"
-             for f in summary["files"]]
-    if accounts["rows"]:
-        lines.append(f"accounts: {accounts['rows']} ({accounts['new']} new, "
-                     f"{accounts['updated']} updated)")
-    for month, t in summary["charges"]:
-        lines.append(f"charges {month:%m.%Y}: {t['rows']} rows, {t['accounts']} accounts, "
-                     f"charged {format_money(t['amount'])}, recalculations "
-                     f"{format_money(t['recalculation'])}, benefits {format_money(t['benefit'])}, "
-                     f"to pay {format_money(t['to_pay'])}; replaces {t['replaces']} rows")
-    for month, t in summary["payments"]:
-        lines.append(f"payments {month:%m.%Y}: {t['rows']} rows, {format_money(t['amount'])}; "
-                     f"replaces {t['replaces']} rows")
-    if meters["rows"]:
-        lines.append(f"meters: {meters['rows']} " + ", ".join(
-            f"{kind} {n}" for kind, n in meters["kinds"].items()))
-    return lines
 
 
 # --- uploaded files waiting between the preview and the confirmation ------------------------

@@ -14,6 +14,8 @@ import importer
 import mail
 from access import accountant_required, client_ip, get_hoa_or_404, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
+from importbatch import MAX_PROBLEMS, Batch
+from importcolumns import KINDS, METER_WORDS
 from models import (
     Account, Accountant, AuditEvent, Hoa, ImportLog, Notice, Resident, now,
 )
@@ -117,7 +119,7 @@ def imports(hoa_id):
         logs = [(log, json.loads(log.counts)) for log in hoa.imports.order_by(
             ImportLog.created_at.desc(), ImportLog.id.desc()).limit(20)]
         return render_template("office/import.html", hoa=hoa, form=form, logs=logs,
-                               kinds=importer.KINDS), 400 if form.is_submitted() else 200
+                               kinds=KINDS), 400 if form.is_submitted() else 200
     discard_pending()
     full = importer.no_room(current_user.id, files)
     if full:
@@ -127,11 +129,11 @@ def imports(hoa_id):
         if not free:
             flash(importer.busy(), "warning")
             return redirect(url_for("office.imports", hoa_id=hoa.id))
-        batch = importer.check(hoa, files)
+        batch = Batch(hoa, files)
     if batch.ok:
         session["import"] = {"token": importer.stash(files, current_user.id), "hoa": hoa.id}
     return render_template("office/import_preview.html", hoa=hoa, batch=batch,
-                           meter_words=importer.METER_WORDS, max_problems=importer.MAX_PROBLEMS,
+                           meter_words=METER_WORDS, max_problems=MAX_PROBLEMS,
                            summary=batch.summary() if batch.ok else None), 200 if batch.ok else 422
 
 
@@ -149,11 +151,11 @@ def confirm_import(hoa_id):
             flash(_("The uploaded files are no longer on the server. Please upload them again."),
                   "warning")
             return redirect(url_for("office.imports", hoa_id=hoa.id))
-        batch = importer.check(hoa, files)
+        batch = Batch(hoa, files)
         importer.discard(pending["token"])
         if not batch.ok:  # the data changed since the preview, e.g. another load
             return render_template("office/import_preview.html", hoa=hoa, batch=batch,
-                                   max_problems=importer.MAX_PROBLEMS), 422
+                                   max_problems=MAX_PROBLEMS), 422
         totals = batch.save(current_user.id, client_ip())
     flash(_("The data is saved: %(files)s.", files=", ".join(totals["files"])), "success")
     return redirect(url_for("office.imports", hoa_id=hoa.id))

@@ -64,12 +64,12 @@ def fresh_app(folder, accounts):
 
 
 def bench_importer(folder, csv_path, count, accounts):
-    import importer
+    from importbatch import Batch
     app = fresh_app(folder, accounts)
     with app.app_context(), app.test_request_context():
         hoa = Hoa.get()
         start = time.perf_counter()
-        batch = importer.check(hoa, [(csv_path.name, csv_path.read_bytes())])
+        batch = Batch(hoa, [(csv_path.name, csv_path.read_bytes())])
         checked = time.perf_counter()
         assert batch.ok, batch.problems[:5]
         batch.save()

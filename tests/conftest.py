@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 import demo as demo_data
 import importer
 from app import create_app
+from importbatch import Batch
 from factories import registration_code
 from migrate import create_tables
 from database import close_all_connections
@@ -144,7 +145,7 @@ def load_demo_rest(app):
     with app.app_context(), importer.request_context():
         files = [(name, (demo_data.SAMPLES / name).read_bytes())
                  for name in demo_data.SAMPLE_FILES if name != "accounts.csv"]
-        batch = importer.check(Hoa.get(Hoa.prefixes == "10"), files)
+        batch = Batch(Hoa.get(Hoa.prefixes == "10"), files)
         assert batch.ok, batch.problems[:5]
         batch.save()
 

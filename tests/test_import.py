@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from importcolumns import Bad, to_decimal
 from meter_models import Meter
 from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, Resident
 
@@ -344,7 +345,7 @@ CHARGE = "12.2026;100001;Вывоз ТКО;чел.;1;120,5;120,50;0;0\n"
     ("duplicate.csv", (CHARGES_HEADER + CHARGE + CHARGE).encode(),
      ("3", "", "Строка повторяет duplicate.csv, строку 2.")),
     ("to-pay.csv", (CHARGES_HEADER.strip() + ";К оплате\n" + CHARGE.strip() + ";100\n").encode(),
-     ("2", "К оплате", "«К оплате» 100.00 не равно")),
+     ("2", "К оплате", "«К оплате» 100,00 не равно")),
     ("balance.csv", ("Период;Лицевой счёт;Услуга;Начислено;Входящее сальдо\n"
                      "12.2026;100001;ТКО;1;500\n12.2026;100001;ХВС;1;600\n").encode(),
      ("3", "Входящее сальдо", "отличается от строки 2")),
@@ -431,16 +432,14 @@ def test_no_files_chosen(office, client, demo):
     ("1 234 ₽", "1234"), ("0", "0"), (1234.5, "1234.5"), (7, "7"),
 ])
 def test_numbers_the_way_billing_programs_write_them(written, value):
-    import importer
-    assert importer.to_decimal(written) == Decimal(value)
+    assert to_decimal(written) == Decimal(value)
 
 
 @pytest.mark.parametrize("written", ["1.2.3", "12,3,4", "abc", "1e5", "NaN", "--1", ""])
 def test_not_numbers(app, written):
-    import importer
     with app.test_request_context():
-        with pytest.raises(importer.Bad):
-            importer.to_decimal(written)
+        with pytest.raises(Bad):
+            to_decimal(written)
 
 
 def test_row_numbers_count_lines_of_quoted_cells(office, client, demo):

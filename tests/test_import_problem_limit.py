@@ -1,7 +1,7 @@
 """The preview lists at most MAX_PROBLEMS errors and says so when there are more."""
 import io
 
-from importer import MAX_PROBLEMS
+from importbatch import MAX_PROBLEMS
 
 
 def test_the_preview_cuts_the_error_list_at_max_problems(office, client, demo):

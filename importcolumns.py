@@ -1,14 +1,17 @@
-"""Reading one cell of an imported file: numbers, money, dates, months, account numbers, kinds."""
+"""The columns of each kind of imported file (accounts, charges, payments, meters), their
+names in a header, and the parsers of their cells: numbers, money, dates, months, accounts."""
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
 from emails import is_email_address
-from meter_models import METER_KIND_TABLE
-from models import Charge, normalize_account
+from formats import format_number
+from meter_models import METER_KIND_TABLE, Meter
+from models import Account, Charge, normalize_account
 from periods import FIRST_DAY, LAST_DAY
 from texts import plain_text
 
@@ -23,8 +26,14 @@ NUMBER_JUNK = str.maketrans({" ": None, "\u00a0": None, "\u202f": None, "\u2009"
 
 
 def shown(value):
-    """A cell as the accountant saw it in the file (an Excel date cell as 05.12.2026)."""
-    text = f"{value:%d.%m.%Y}" if isinstance(value, (date, datetime)) else str(value).strip()
+    """A cell as the accountant saw it in the file (an Excel date cell as 05.12.2026, an
+    Excel number with a decimal comma)."""
+    if isinstance(value, (date, datetime)):
+        text = f"{value:%d.%m.%Y}"
+    elif isinstance(value, float):
+        text = format_number(value, places=6) if math.isfinite(value) else str(value)
+    else:
+        text = str(value).strip()
     return text if len(text) <= 40 else text[:37] + "…"
 
 
@@ -206,6 +215,19 @@ def email(value):
     return text
 
 
+def blank(cell):
+    return cell is None or (cell.__class__ is str and not cell.strip())
+
+
+def parse_cell(parse, cell):
+    if blank(cell):
+        return None
+    try:
+        return parse(cell)
+    except Bad as e:
+        return e
+
+
 def header_key(text):
     """Header names compare without case, punctuation, 'ё' and repeated spaces."""
     text = str(text or "").lower().replace("ё", "е").replace("№", " ")
@@ -223,3 +245,108 @@ def meter_kind(value):
         raise Bad(_("Unknown meter kind «%(value)s»; use ХВС, ГВС, электроэнергия, газ or тепло.",
                     value=shown(value)))
     return kind
+
+
+# non-negative numbers that fit their columns
+area, volume, tariff = (plus_number_of(f) for f in (Account.area, Charge.volume, Charge.tariff))
+reading = plus_number_of(Meter.initial_t1)
+
+METER_UNITS = {"cold_water": "м³", "hot_water": "м³", "electricity": "кВт·ч", "gas": "м³",
+               "heat": "Гкал"}
+
+
+@dataclass
+class Column:
+    name: str
+    parse: object
+    aliases: str  # the first alias is the one the documentation and messages use
+    required: bool = False
+
+    @property
+    def title(self):
+        return self.aliases.split("|")[0]
+
+
+ACCOUNT = ("Лицевой счёт|лицевой счет|л/с|лс|номер л/с|№ л/с|номер лицевого счета|счет|account|"
+           "account number")
+KINDS = {
+    "accounts": [
+        Column("number", account_number, ACCOUNT, True),
+        Column("address", text_of(255), "Адрес|адрес дома|address", True),
+        Column("apartment", text_of(20), "Квартира|кв|кв.|№ кв|помещение|apartment|flat"),
+        Column("owner", text_of(255), "Собственник|владелец|фио|фио собственника|owner"),
+        Column("area", area, "Площадь|общая площадь|площадь м2|площадь кв м|area"),
+        Column("residents", whole, "Проживает|проживающих|зарегистрировано|кол во проживающих|"
+                                   "residents"),
+        Column("email_on_file", email, "E-mail|email|эл почта|электронная почта"),
+        Column("registration_code", text_of(40), "Код регистрации|код|registration code"),
+    ],
+    "charges": [
+        Column("period", period, "Период|месяц|расчетный период|period|month", True),
+        Column("account", account_number, ACCOUNT, True),
+        Column("service", text_of(255), "Услуга|наименование услуги|вид услуги|service", True),
+        Column("unit", text_of(20), "Ед. изм.|единица измерения|ед изм|единица|unit"),
+        Column("volume", volume, "Объём|объем|количество|кол во|volume"),
+        Column("tariff", tariff, "Тариф|цена|tariff"),
+        Column("amount", plus_money, "Начислено|начислено по тарифу|сумма|amount", True),
+        Column("recalculation", money, "Перерасчёт|перерасчет|перерасчеты|корректировка|"
+                                       "recalculation"),
+        Column("benefit", plus_money, "Льгота|льготы|субсидия|benefit"),
+        Column("opening_balance", money, "Входящее сальдо|сальдо на начало|долг на начало|"
+                                         "сальдо входящее|opening balance"),
+        Column("penalty", plus_money, "Пени|penalty"),
+        Column("to_pay", money, "К оплате|итого к оплате|итого|to pay"),
+    ],
+    "payments": [
+        Column("account", account_number, ACCOUNT, True),
+        Column("paid_on", day, "Дата оплаты|дата платежа|дата|paid on|date", True),
+        Column("amount", positive_money, "Сумма|сумма оплаты|оплачено|amount", True),
+        Column("period", period, "Период|месяц|учтено в периоде|period|month"),
+        Column("reference", text_of(255), "Плательщик/банк|назначение|банк|плательщик|"
+                                          "документ|reference"),
+    ],
+    "meters": [
+        Column("account", account_number, ACCOUNT, True),
+        Column("kind", meter_kind, "Вид|вид счетчика|тип|ресурс|услуга|kind", True),
+        Column("serial", text_of(64), "Заводской номер|номер счетчика|зав номер|серийный номер|"
+                                      "serial", True),
+        Column("place", text_of(255), "Место установки|место|place"),
+        Column("zones", whole, "Тарифность|зоны|число зон|кол во зон|zones"),
+        Column("verified_until", day, "Поверка до|дата следующей поверки|следующая поверка|"
+                                      "verified until"),
+        Column("commissioned_on", day, "Дата установки|введен в эксплуатацию|установлен|"
+                                       "commissioned on"),
+        Column("initial_t1", reading, "Начальные показания|начальное показание|"
+                                          "начальные показания т1|показания т1|т1|"
+                                          "начальные показания t1|t1|initial|initial t1"),
+        Column("initial_t2", reading, "Начальные показания Т2|показания т2|т2|"
+                                          "начальные показания t2|t2|initial t2"),
+        Column("initial_t3", reading, "Начальные показания Т3|показания т3|т3|"
+                                          "начальные показания t3|t3|initial t3"),
+    ],
+}
+# a kind is recognised by a column only it has
+SIGNATURES = {"accounts": {"address", "owner", "area", "apartment"}, "charges": {"service"},
+              "payments": {"paid_on"}, "meters": {"kind", "serial"}}
+ALIASES = {kind: {header_key(alias): column for column in columns
+                  for alias in column.aliases.split("|")}
+           for kind, columns in KINDS.items()}
+ACCOUNT_BLANKS = {"address": "", "apartment": "", "owner": "", "area": 0, "residents": 0,
+                  "email_on_file": "", "registration_code": ""}
+
+
+def find_header(table):
+    """Billing exports often put a title above the header: take the first row naming a kind."""
+    for index, (_row, cells) in enumerate(table[:10]):
+        if guess_kind([header_key(c) for c in cells]):
+            return index
+    return 0
+
+
+def guess_kind(keys):
+    best, best_score = None, 0
+    for kind, aliases in ALIASES.items():
+        names = {aliases[k].name for k in keys if k in aliases}
+        if names & SIGNATURES[kind] and len(names) > best_score:
+            best, best_score = kind, len(names)
+    return best
