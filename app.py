@@ -16,6 +16,7 @@ import backup
 import cabinet
 import demo
 import formats
+import house_receipts
 import jobs
 import mailqueue
 import meters
@@ -80,6 +81,9 @@ DEFAULTS = {
     "MAIL_LEASE": 600,  # seconds one attempt may hold a letter before another may send it
     "BACKUP_DIR": "",  # the nightly backup's folder: "" = data/backups beside the database
     "BACKUP_KEEP": 14,  # nightly backups kept; 0 = no nightly backup
+    "RECEIPTS_PAGES_PER_FILE": 1000,  # the house's receipts come in files of at most this
+    "RECEIPTS_PROCESSES": 2,  # render processes a printing of the house's receipts uses
+    "RECEIPTS_LEASE": 120,  # seconds a printing's silent run keeps it from other workers
 }
 
 
@@ -177,6 +181,7 @@ def register_blueprints(app):
     app.register_blueprint(office.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(office_receipts.bp)
+    app.register_blueprint(house_receipts.bp)
     app.register_blueprint(meters.bp)
     app.register_blueprint(office_readings.bp)
     app.register_blueprint(audit.bp)

@@ -12,7 +12,7 @@ from flask import Blueprint
 from peewee import SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import MODELS, OutgoingMail, ReminderSent, Setting, db
+from models import HOUSE_RECEIPTS_MODELS, MODELS, OutgoingMail, ReminderSent, Setting, db
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -26,8 +26,13 @@ def to_2(migrator):
         migrate(migrator.add_index("auditevent", ("hoa_id", "at")))
 
 
+def to_3_housejobs(migrator):
+    """The house's receipts printed by the worker: each printing, its files and their bytes."""
+    db.create_tables(HOUSE_RECEIPTS_MODELS, safe=True)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2)]
+MIGRATIONS = [(2, to_2), (3, to_3_housejobs)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

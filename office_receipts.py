@@ -1,14 +1,15 @@
-"""The office's receipts page: pick a month, see what is missing, download the house's PDF."""
-from io import BytesIO
-
-from flask import Blueprint, render_template, request, send_file
+"""The office's receipts page: pick a month, see what is missing, have the worker print the
+house (house_receipts.py), watch its progress and download the files."""
+from flask import (
+    Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for,
+)
 from flask_babel import lazy_gettext as _l
 
-import forked
+import house_receipts
 import receipts
-from models import parse_period
+from models import HouseReceipts, parse_period
 from office import accountant_required, get_hoa_or_404
-from statements import accounts_with_data, house_periods, house_receipts, period_from_url
+from statements import accounts_with_data, house_periods, period_from_url
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office")
 
@@ -20,6 +21,16 @@ REQUISITE_LABELS = {
     "corr_account": _l("Correspondent account"),
     "inn": _l("Taxpayer number (INN)"),
 }
+REFRESH_SECONDS = 2  # the printing's page reloads itself while the worker draws
+
+
+def get_printing_or_404(hoa, printing_id):
+    """The printing with this id if it is of this HOA; otherwise 404."""
+    printing = HouseReceipts.get_or_none(HouseReceipts.id == printing_id,
+                                         HouseReceipts.hoa == hoa.id)
+    if printing is None:
+        abort(404)
+    return printing
 
 
 @bp.route("/<int:hoa_id>/receipts")
@@ -35,20 +46,46 @@ def index(hoa_id):
         status, bad_period = 200, None
     selected = selected or (periods[0] if periods else None)
     count = len(accounts_with_data(hoa, selected)) if selected else 0
+    printing = house_receipts.current(hoa, selected) if selected else None
     missing = [REQUISITE_LABELS[name] for name in receipts.missing_requisites(hoa)]
     return render_template("office/receipts.html", hoa=hoa, periods=periods, selected=selected,
-                           count=count, missing=missing, bad_period=bad_period), status
+                           count=count, missing=missing, bad_period=bad_period,
+                           printing=printing), status
 
 
-@bp.route("/<int:hoa_id>/receipts/<period>.pdf")
+@bp.route("/<int:hoa_id>/receipts/<period>/print", methods=["POST"])
 @accountant_required
-def download(hoa_id, period):
+def start(hoa_id, period):
+    """Have the worker print the month, or find the printing of its data as it is."""
     hoa = get_hoa_or_404(hoa_id)
     month = period_from_url(period)
-    accounts = accounts_with_data(hoa, month)
-    if not accounts:
+    if not house_receipts.has_data(hoa, month):
         return render_template("statements/empty.html", period=month, hoa=hoa,
                                office=True), 404
-    pdf = forked.run(house_receipts, hoa, month, accounts, database=True)
-    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"receipts-{hoa.id}-{month:%Y-%m}.pdf")
+    printing = house_receipts.start(hoa, month)
+    return redirect(url_for(".printing", hoa_id=hoa.id, printing_id=printing.id))
+
+
+@bp.route("/<int:hoa_id>/receipts/printing/<int:printing_id>")
+@accountant_required
+def printing(hoa_id, printing_id):
+    hoa = get_hoa_or_404(hoa_id)
+    job = get_printing_or_404(hoa, printing_id)
+    files = house_receipts.files_of(job) if job.state == "done" else []
+    stale = job.state == "done" and job.fingerprint != house_receipts.fingerprint(hoa, job.period)
+    return render_template("office/receipts_printing.html", hoa=hoa, job=job, files=files,
+                           stale=stale, refresh=REFRESH_SECONDS
+                           if job.state in house_receipts.UNFINISHED else None)
+
+
+@bp.route("/<int:hoa_id>/receipts/printing/<int:printing_id>/download")
+@accountant_required
+def download(hoa_id, printing_id):
+    hoa = get_hoa_or_404(hoa_id)
+    job = get_printing_or_404(hoa, printing_id)
+    if job.state != "done":
+        abort(404)
+    body, name = house_receipts.stream(job)
+    mimetype = "application/pdf" if name.endswith(".pdf") else "application/zip"
+    return Response(stream_with_context(body), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

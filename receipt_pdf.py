@@ -237,3 +237,32 @@ def render_batch(items, progress=None):
             progress(1)
     return bytes(pdf.output())
 
+
+
+def render_files(items, page_limit, progress=None):
+    """Every (statement, meters) receipt, in order, in PDFs of at most `page_limit` pages each
+    (a receipt is never cut between two files): [(pdf bytes, receipts, pages)]. A receipt that
+    does not fit any more is known only once drawn, so that file is drawn again without it;
+    receipts mostly take a page each, so that is rare."""
+    files, batch, pdf, make = [], [], ReceiptPdf(), BatchQr()
+
+    def add(document, item):
+        statement, meters = item
+        payload = qr_payload(statement)
+        document.add_receipt(statement, meters, make(payload) if payload else None)
+
+    for item in items:
+        add(pdf, item)
+        if pdf.page > page_limit and batch:
+            again = ReceiptPdf()
+            for earlier in batch:
+                add(again, earlier)
+            files.append((bytes(again.output()), len(batch), again.page))
+            pdf, batch = ReceiptPdf(), []
+            add(pdf, item)
+        batch.append(item)
+        if progress:
+            progress(1)
+    if batch:
+        files.append((bytes(pdf.output()), len(batch), pdf.page))
+    return files

@@ -1,12 +1,10 @@
-"""Charges and payments month by month, the receipt PDF and its QR code; the house's receipts."""
+"""Charges and payments month by month, the receipt PDF and its QR code."""
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 
-import click
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_login import current_user
 from peewee import Select, fn
@@ -15,7 +13,7 @@ import forked
 import receipts
 from auth import resident_required
 from models import (
-    Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, db, parse_period,
+    Account, Charge, Meter, MonthBalance, Payment, Prepared, Reading, db, parse_period,
 )
 
 bp = Blueprint("statements", __name__, cli_group=None)
@@ -223,20 +221,6 @@ def accounts_with_data(hoa, period):
     return sorted(accounts, key=address_key)
 
 
-def house_receipts(hoa, period, accounts=None, progress=None):
-    """One PDF with the receipt of every account having data for the month, in address order."""
-    accounts = accounts_with_data(hoa, period) if accounts is None else accounts
-
-    def items():
-        for account in accounts:
-            account.hoa = hoa  # one HOA object for the whole batch
-            statement = Statement.for_month(account, period)
-            if statement is not None:
-                yield statement, meter_readings(account, period)
-
-    return receipts.render_batch(items(), progress=progress)
-
-
 # --- the resident's pages --------------------------------------------------------------------
 
 bp.add_app_template_filter(receipts.tariff_text, "tariff")
@@ -316,31 +300,3 @@ def receipt(period):
     pdf = forked.run(receipts.render_receipt, statement, meter_readings(account, period))
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"receipt-{account.number}-{period:%Y-%m}.pdf")
-
-
-# --- printing for the whole house from the command line --------------------------------------
-
-@bp.cli.command("receipts")
-@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
-@click.option("--period", required=True, help="The month, YYYY-MM.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The PDF file to write.")
-def receipts_command(hoa_id, period, output):
-    """Print every account's receipt for a month into one PDF, in address order."""
-    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
-    if hoa is None:
-        raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
-    month_date = parse_period(period)
-    if month_date is None:
-        raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
-    accounts = accounts_with_data(hoa, month_date)
-    if not accounts:
-        raise click.ClickException(f"{hoa.name} has no data for {period}; nothing printed.")
-    missing = receipts.missing_requisites(hoa)
-    if missing:
-        click.echo(f"Warning: requisites missing ({', '.join(missing)}); "
-                   "receipts are printed without the QR code.", err=True)
-    with click.progressbar(length=len(accounts), label="Receipts") as bar:
-        pdf = house_receipts(hoa, month_date, accounts, progress=bar.update)
-    Path(output).write_bytes(pdf)
-    click.echo(f"{len(accounts)} receipts written to {output}")
