@@ -39,6 +39,7 @@ log = logging.getLogger("domkom.receipts")
 CHUNK_BYTES = 1024 * 1024  # one row of a file's bytes
 MIN_SLICE = 250  # fewer receipts are not worth a process of their own
 UNFINISHED = ("queued", "running")
+KEEP = timedelta(days=7)  # then a printing's files go: ~10 MB per 1,000 receipts
 JOBS_PER_PROCESS = 10  # a slice is big: a fresh process now and then gives its memory back
 
 
@@ -363,6 +364,15 @@ def pick_up_stalled():
     for job in HouseReceipts.select().where(HouseReceipts.state.in_(UNFINISHED),
                                             HouseReceipts.touched_at <= now() - lease()):
         print_house(job.id)
+
+
+@jobs.periodic(crontab(hour="4", minute="15"))
+def forget_old_printings():
+    """Printings finished over KEEP ago, and failed ones as old: printing again is a click."""
+    for job in HouseReceipts.select().where(HouseReceipts.state.not_in(UNFINISHED),
+                                            HouseReceipts.touched_at <= now() - KEEP):
+        delete_files(job)
+        job.delete_instance()
 
 
 # --- from the command line ---------------------------------------------------------------------

@@ -208,3 +208,14 @@ def test_cli_writes_the_offices_zip(demo, house, tmp_path):
     assert result.exit_code == 0, result.output
     files = unzip(out.read_bytes())
     assert [receipts_in(pdf) for _name, pdf in files] == [house[:2], house[2:]]
+
+
+def test_printings_older_than_a_week_are_forgotten(office, client, house, demo):
+    job_id = start(client, office.id)
+    with demo.app_context():
+        house_receipts.forget_old_printings()
+        assert HouseReceiptsFile.select().count() == 1  # a fresh one stays
+        HouseReceipts.update(touched_at=datetime(2020, 1, 1)).execute()
+        house_receipts.forget_old_printings()
+        assert not HouseReceipts.select().exists() and not HouseReceiptsChunk.select().exists()
+    assert client.get(f"/office/{office.id}/receipts/printing/{job_id}").status_code == 404

@@ -127,3 +127,26 @@ def test_empty_database_is_left_to_init_db(tmp_path):
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
+
+
+@sqlite_only
+def test_version_2_database_gets_the_house_printing_tables(tmp_path):
+    path = tmp_path / "domkom.db"
+    app = make_app(tmp_path)
+    fill(app)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("housereceiptschunk", "housereceiptsfile", "housereceipts"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    before = dump(path)
+    app = make_app(tmp_path)  # starting the app upgrades
+    after = dump(path)
+    assert {"housereceipts", "housereceiptsfile", "housereceiptschunk"} <= set(after)
+    assert "housereceipts_hoa_id_period_fingerprint" in indexes(path, "housereceipts")
+    assert all(after[table] == rows for table, rows in before.items())
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        migrate.to_3_housejobs(None)  # again: nothing happens
