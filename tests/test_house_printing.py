@@ -219,3 +219,14 @@ def test_printings_older_than_a_week_are_forgotten(office, client, house, demo):
         house_receipts.forget_old_printings()
         assert not HouseReceipts.select().exists() and not HouseReceiptsChunk.select().exists()
     assert client.get(f"/office/{office.id}/receipts/printing/{job_id}").status_code == 404
+
+
+def test_remembered_string_widths_follow_font_style_and_size():
+    from fpdf import FPDF
+    from receipt_pdf import FONT, ReceiptPdf
+    pdf = ReceiptPdf()
+    for style, size in (("", 9), ("B", 9), ("", 12), ("B", 7), ("", 9)):
+        pdf.set_font(FONT, style, size)
+        for text in ("Лицевой счёт", "4 512,30 ₽", "ИТОГО К ОПЛАТЕ"):
+            assert pdf.get_string_width(text) == FPDF.get_string_width(pdf, text)
+    assert len(pdf._widths) == 12  # the fifth font was seen already
