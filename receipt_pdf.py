@@ -31,7 +31,8 @@ class ReceiptPdf(FPDF):
     def get_string_width(self, s, normalized=False, markdown=False):
         """fpdf measures a string glyph by glyph, and a receipt measures ~200 strings, most of
         them the same labels, headings and amounts as the last receipt's: a document remembers
-        each width per font, style and size (a fifth of a house's drawing time before)."""
+        each width per font, style and size. Measuring was 18 % of a house's profile; remembered,
+        a receipt took 5-15 % less CPU (150 receipts, alternating runs, a loaded machine)."""
         if normalized or markdown:
             return super().get_string_width(s, normalized, markdown)
         key = (self.font_family, self.font_style, self.font_size_pt, self.font_stretching,
