@@ -18,6 +18,7 @@ import cabinet
 import commands
 import demo
 import formats
+import house_receipts
 import jobs
 import mailqueue
 import meters
@@ -92,6 +93,9 @@ DEFAULTS = {
     "MAIL_LEASE": 600,  # seconds one attempt may hold a letter before another may send it
     "BACKUP_DIR": "",  # the nightly backup's folder: "" = data/backups beside the database
     "BACKUP_KEEP": 14,  # nightly backups kept; 0 = no nightly backup
+    "RECEIPTS_PAGES_PER_FILE": 1000,  # the house's receipts come in files of at most this
+    "RECEIPTS_PROCESSES": 2,  # render processes a printing of the house's receipts uses
+    "RECEIPTS_LEASE": 120,  # seconds a printing's silent run keeps it from other workers
 }
 
 
@@ -199,6 +203,7 @@ def register_blueprints(app):
     app.register_blueprint(commands.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(office_receipts.bp)
+    app.register_blueprint(house_receipts.bp)
     app.register_blueprint(meters.bp)
     app.register_blueprint(office_readings.bp)
     app.register_blueprint(audit.bp)

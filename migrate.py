@@ -17,6 +17,7 @@ from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
+from receipt_files import HOUSE_RECEIPTS_MODELS
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -24,7 +25,8 @@ KEY = "schema_version"
 
 # every table of the schema
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
+          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
+          *HOUSE_RECEIPTS_MODELS]
 
 
 def to_2(migrator):
@@ -58,8 +60,13 @@ def to_3(migrator):
     to_3_office(migrator)
 
 
+def to_4(migrator):
+    """The house's receipts printed by the worker: each printing, its files and their bytes."""
+    db.create_tables(HOUSE_RECEIPTS_MODELS, safe=True)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

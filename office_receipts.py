@@ -1,18 +1,16 @@
-"""Printing for the whole house: the office's receipts page (pick a month, see what is
-missing, download the house's PDF), the `flask receipts` command, and the PDF both print."""
-from io import BytesIO
-from pathlib import Path
-
-import click
-from flask import Blueprint, render_template, request, send_file
+"""The office's receipts page: pick a month, see what is missing, have the worker print the
+house (house_receipts.py), watch its progress and download the files."""
+from flask import (
+    Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for,
+)
 from flask_babel import lazy_gettext as _l
 
-import forked
+import house_receipts
 import receipts
 from access import accountant_required, get_hoa_or_404, period_from_url
-from ledger import Statement, accounts_with_data, house_periods, meter_readings
-from models import Hoa
+from ledger import accounts_with_data, house_periods
 from periods import parse_period
+from receipt_files import HouseReceipts
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office", cli_group=None)
 
@@ -24,6 +22,16 @@ REQUISITE_LABELS = {
     "corr_account": _l("Correspondent account"),
     "inn": _l("Taxpayer number (INN)"),
 }
+REFRESH_SECONDS = 2  # the printing's page reloads itself while the worker draws
+
+
+def get_printing_or_404(hoa, printing_id):
+    """The printing with this id if it is of this HOA; otherwise 404."""
+    printing = HouseReceipts.get_or_none(HouseReceipts.id == printing_id,
+                                         HouseReceipts.hoa == hoa.id)
+    if printing is None:
+        abort(404)
+    return printing
 
 
 @bp.route("/<int:hoa_id>/receipts")
@@ -39,62 +47,46 @@ def index(hoa_id):
         status, bad_period = 200, None
     selected = selected or (periods[0] if periods else None)
     count = len(accounts_with_data(hoa, selected)) if selected else 0
+    printing = house_receipts.current(hoa, selected) if selected else None
     missing = [REQUISITE_LABELS[name] for name in receipts.missing_requisites(hoa)]
     return render_template("office/receipts.html", hoa=hoa, periods=periods, selected=selected,
-                           count=count, missing=missing, bad_period=bad_period), status
+                           count=count, missing=missing, bad_period=bad_period,
+                           printing=printing), status
 
 
-@bp.route("/<int:hoa_id>/receipts/<period>.pdf")
+@bp.route("/<int:hoa_id>/receipts/<period>/print", methods=["POST"])
 @accountant_required
-def download(hoa_id, period):
+def start(hoa_id, period):
+    """Have the worker print the month, or find the printing of its data as it is."""
     hoa = get_hoa_or_404(hoa_id)
     month = period_from_url(period)
-    accounts = accounts_with_data(hoa, month)
-    if not accounts:
+    if not house_receipts.has_data(hoa, month):
         return render_template("statements/empty.html", period=month, hoa=hoa,
                                office=True), 404
-    pdf = forked.run(house_receipts, hoa, month, accounts, database=True)
-    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"receipts-{hoa.id}-{month:%Y-%m}.pdf")
+    printing = house_receipts.start(hoa, month)
+    return redirect(url_for(".printing", hoa_id=hoa.id, printing_id=printing.id))
 
 
-def house_receipts(hoa, period, accounts=None, progress=None):
-    """One PDF with the receipt of every account having data for the month, in address order."""
-    accounts = accounts_with_data(hoa, period) if accounts is None else accounts
-
-    def items():
-        for account in accounts:
-            account.hoa = hoa  # one HOA object for the whole batch
-            statement = Statement.for_month(account, period)
-            if statement is not None:
-                yield statement, meter_readings(account, period)
-
-    return receipts.render_batch(items(), progress=progress)
+@bp.route("/<int:hoa_id>/receipts/printing/<int:printing_id>")
+@accountant_required
+def printing(hoa_id, printing_id):
+    hoa = get_hoa_or_404(hoa_id)
+    job = get_printing_or_404(hoa, printing_id)
+    files = house_receipts.files_of(job) if job.state == "done" else []
+    stale = job.state == "done" and job.fingerprint != house_receipts.fingerprint(hoa, job.period)
+    return render_template("office/receipts_printing.html", hoa=hoa, job=job, files=files,
+                           stale=stale, refresh=REFRESH_SECONDS
+                           if job.state in house_receipts.UNFINISHED else None)
 
 
-# --- printing for the whole house from the command line --------------------------------------
-
-@bp.cli.command("receipts")
-@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
-@click.option("--period", required=True, help="The month, YYYY-MM.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The PDF file to write.")
-def receipts_command(hoa_id, period, output):
-    """Print every account's receipt for a month into one PDF, in address order."""
-    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
-    if hoa is None:
-        raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
-    month_date = parse_period(period)
-    if month_date is None:
-        raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
-    accounts = accounts_with_data(hoa, month_date)
-    if not accounts:
-        raise click.ClickException(f"{hoa.name} has no data for {period}; nothing printed.")
-    missing = receipts.missing_requisites(hoa)
-    if missing:
-        click.echo(f"Warning: requisites missing ({', '.join(missing)}); "
-                   "receipts are printed without the QR code.", err=True)
-    with click.progressbar(length=len(accounts), label="Receipts") as bar:
-        pdf = house_receipts(hoa, month_date, accounts, progress=bar.update)
-    Path(output).write_bytes(pdf)
-    click.echo(f"{len(accounts)} receipts written to {output}")
+@bp.route("/<int:hoa_id>/receipts/printing/<int:printing_id>/download")
+@accountant_required
+def download(hoa_id, printing_id):
+    hoa = get_hoa_or_404(hoa_id)
+    job = get_printing_or_404(hoa, printing_id)
+    if job.state != "done":
+        abort(404)
+    body, name = house_receipts.stream(job)
+    mimetype = "application/pdf" if name.endswith(".pdf") else "application/zip"
+    return Response(stream_with_context(body), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

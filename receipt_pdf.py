@@ -27,6 +27,21 @@ class ReceiptPdf(FPDF):
         self.add_font(FONT, "B", FONT_DIR / "PT_Sans-Web-Bold.ttf")
         self.set_title("Квитанция")
         self.set_creator("Domkom")
+        self._widths = {}
+
+    def get_string_width(self, s, normalized=False, markdown=False):
+        """fpdf measures a string glyph by glyph, and a receipt measures ~200 strings, most of
+        them the same labels, headings and amounts as the last receipt's: a document remembers
+        each width per font, style and size. Measuring was 18 % of a house's profile; remembered,
+        a receipt took 5-15 % less CPU (150 receipts, alternating runs, a loaded machine)."""
+        if normalized or markdown:
+            return super().get_string_width(s, normalized, markdown)
+        key = (self.font_family, self.font_style, self.font_size_pt, self.font_stretching,
+               self.char_spacing, s)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = super().get_string_width(s)
+        return width
 
     def add_receipt(self, statement, meters, qr=None):
         """One account's receipt, starting on a new page."""
@@ -238,3 +253,32 @@ def render_batch(items, progress=None):
             progress(1)
     return bytes(pdf.output())
 
+
+
+def render_files(items, page_limit, progress=None):
+    """Every (statement, meters) receipt, in order, in PDFs of at most `page_limit` pages each
+    (a receipt is never cut between two files): [(pdf bytes, receipts, pages)]. A receipt that
+    does not fit any more is known only once drawn, so that file is drawn again without it;
+    receipts mostly take a page each, so that is rare."""
+    files, batch, pdf, make = [], [], ReceiptPdf(), BatchQr()
+
+    def add(document, item):
+        statement, meters = item
+        payload = qr_payload(statement)
+        document.add_receipt(statement, meters, make(payload) if payload else None)
+
+    for item in items:
+        add(pdf, item)
+        if pdf.page > page_limit and batch:
+            again = ReceiptPdf()
+            for earlier in batch:
+                add(again, earlier)
+            files.append((bytes(again.output()), len(batch), again.page))
+            pdf, batch = ReceiptPdf(), []
+            add(pdf, item)
+        batch.append(item)
+        if progress:
+            progress(1)
+    if batch:
+        files.append((bytes(pdf.output()), len(batch), pdf.page))
+    return files

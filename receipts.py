@@ -125,3 +125,9 @@ def render_batch(items, progress=None):
     """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
     import receipt_pdf
     return receipt_pdf.render_batch(items, progress)
+
+
+def render_files(items, page_limit, progress=None):
+    """The receipts in PDFs of at most `page_limit` pages each: [(bytes, receipts, pages)]."""
+    import receipt_pdf
+    return receipt_pdf.render_files(items, page_limit, progress)

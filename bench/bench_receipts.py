@@ -1,11 +1,19 @@
 """Receipt rendering speed: one receipt as a resident downloads it, and a 1,000-receipt house.
 
     .venv/bin/python bench/bench_receipts.py [--accounts 1000] [--profile]
+    .venv/bin/python bench/bench_receipts.py --job 1000 10000 [--database postgresql://…]
 
 Data is generated into a temporary SQLite file. The batch should cost less per receipt than a
 single receipt: fonts are set up once per document and the QR mask is chosen once per batch.
+
+With --job, each size gets a database of its own and the house is printed as the office does
+it: the start request (timed through the app, the job only queued), then the job as the worker
+runs it (RECEIPTS_PROCESSES render processes), with the CPU its render processes used, read
+from /proc; the per-receipt cost of each size is compared with the first one's.
 """
 import argparse
+import os
+import threading
 import cProfile
 import pstats
 import statistics
@@ -18,15 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import house_receipts  # noqa: E402
 import ledger  # noqa: E402
-import office_receipts  # noqa: E402
 import receipt_pdf  # noqa: E402
 import receipts  # noqa: E402
 from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
 from meter_models import Meter, Reading  # noqa: E402
-from models import Account, Charge, Hoa, MonthBalance, Payment, db  # noqa: E402
+from models import Account, Accountant, AccountantHoa, Charge, Hoa, MonthBalance, Payment, db  # noqa: E402
 from periods import add_months  # noqa: E402
+from receipt_files import HouseReceipts  # noqa: E402
 
 PERIOD = date(2026, 10, 1)
 MONTHS = 12
@@ -79,11 +88,108 @@ def timed(func, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
+class RenderCpu:
+    """CPU seconds used by this process's descendants (the render processes, via the fork
+    server), sampled from /proc while they run: they are not our children, so getrusage
+    cannot see them, and each one's last sample is kept when it exits."""
+
+    def __init__(self):
+        self.seen, self.running = {}, True
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        while self.running:
+            parents, cpu = {}, {}
+            for name in os.listdir("/proc"):
+                if name.isdigit():
+                    try:
+                        fields = open(f"/proc/{name}/stat").read().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    parents[int(name)] = int(fields[1])
+                    cpu[int(name)] = (int(fields[11]) + int(fields[12])) / self.tick
+            me = os.getpid()
+            for pid in cpu:
+                up, hops = parents.get(pid), 0
+                while up not in (None, 0, 1, me) and hops < 5:
+                    up, hops = parents.get(up), hops + 1
+                if up == me:
+                    self.seen[pid] = cpu[pid]
+            time.sleep(0.2)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        return sum(self.seen.values())
+
+
+def machine_cpu():
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def bench_job(sizes, database):
+    """The start request's answer time and the job's per-receipt cost for each house size."""
+    first = None
+    for size in sizes:
+        folder = Path(tempfile.mkdtemp(prefix="domkom-bench-job-"))
+        url = database or str(folder / "bench.db")
+        app = create_app({"DATABASE": url, "SECRET_KEY": "bench", "TESTING": True,
+                          "WTF_CSRF_ENABLED": False, "QUEUE_IMMEDIATE": False,
+                          "QUEUE_URL": str(folder / "queue.db"), "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            if database:
+                db.drop_tables(list(reversed(__import__("models").MODELS)), cascade=True)
+            create_tables()
+            seconds, hoa = timed(generate, size)
+            print(f"job, {size} accounts: data generated in {seconds:.1f} s")
+            accountant = Accountant(email="bench@example.ru")
+            accountant.set_password("bench-pass-1")
+            accountant.save()
+            AccountantHoa.create(accountant=accountant, hoa=hoa)
+        client = app.test_client()
+        client.post("/office/login", data={"email": "bench@example.ru", "password": "bench-pass-1"})
+        answer, response = timed(client.post, f"/office/{hoa.id}/receipts/{PERIOD:%Y-%m}/print")
+        assert response.status_code == 302, response.status_code
+        job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        with app.app_context():
+            cpu, (busy_before, total_before) = RenderCpu(), machine_cpu()
+            seconds, _ = timed(house_receipts.print_house.call_local, job_id)
+            busy = cpu.stop()
+            busy_after, total_after = machine_cpu()
+            machine = (busy_after - busy_before) / (total_after - total_before) * os.cpu_count()
+            job = HouseReceipts.get_by_id(job_id)
+            files = house_receipts.files_of(job)
+            assert job.state == "done", job.error
+            size_mb = sum(f.size for f in files) / 1e6
+        per, cpu_per = seconds / size, busy / size
+        first = first or (per, cpu_per)
+        print(f"  start request answered in {answer * 1000:.0f} ms (job queued)")
+        print(f"  printed in {seconds:.1f} s by {app.config['RECEIPTS_PROCESSES']} render "
+              f"processes: {per * 1000:.2f} ms per receipt ({per / first[0]:.2f} × the first "
+              f"size's), {cpu_per * 1000:.2f} ms of render CPU per receipt ({cpu_per / first[1]:.2f} ×)")
+        print(f"  render processes kept {busy / seconds:.2f} cores busy; the whole machine "
+              f"{machine:.2f} of {os.cpu_count()} (other work included); {len(files)} files, "
+              f"{size_mb:.0f} MB in the database; 100,000 receipts at this rate: "
+              f"{100000 * per / 60:.1f} min")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--profile", action="store_true", help="print the batch's profile")
+    parser.add_argument("--job", type=int, nargs="+", metavar="ACCOUNTS",
+                        help="print houses of these sizes as the office's job does")
+    parser.add_argument("--database", default="",
+                        help="with --job: an empty PostgreSQL database URL instead of SQLite")
     options = parser.parse_args()
+    if options.job:
+        return bench_job(options.job, options.database)
     folder = Path(tempfile.mkdtemp(prefix="domkom-bench-"))
     app = create_app({"DATABASE": str(folder / "bench.db"), "SECRET_KEY": "bench",
                       "TESTING": True})
@@ -112,7 +218,7 @@ def main():
         print(f"  font set-up per document: {fonts * 1000:.1f} ms; QR with mask search: "
               f"{search * 1000:.1f} ms, with the batch's mask: {fixed * 1000:.1f} ms")
 
-        seconds, pdf = timed(office_receipts.house_receipts, hoa, PERIOD)
+        seconds, pdf = timed(house_receipts.house_receipts, hoa, PERIOD)
         per = seconds / options.accounts
         print(f"batch: {options.accounts} receipts in {seconds:.1f} s = {per * 1000:.1f} ms per "
               f"receipt ({per / single:.2f} × a single receipt), PDF {len(pdf) / 1e6:.1f} MB")
@@ -120,7 +226,7 @@ def main():
         sample = list(ledger.accounts_with_data(hoa, PERIOD))[:100]
         profiler = cProfile.Profile()
         profiler.enable()
-        office_receipts.house_receipts(hoa, PERIOD, sample)
+        house_receipts.house_receipts(hoa, PERIOD, sample)
         profiler.disable()
         stats = pstats.Stats(profiler)
         total = stats.total_tt

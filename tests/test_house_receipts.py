@@ -33,6 +33,18 @@ def page_numbers(data):
     return [re.search(r"Лицевой счёт\s*(\d+)", text).group(1) for text in pdf_pages_text(data)]
 
 
+def print_house(client, hoa_id, period="2026-10"):
+    """Press «Напечатать квитанции» for the month (the job runs in the request in the tests),
+    open the printing's page and download what it offers."""
+    r = client.post(f"/office/{hoa_id}/receipts/{period}/print")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    page = client.get(r.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert 'data-state="done"' in html, html
+    link = re.search(r'data-download href="([^"]+)"', html).group(1)
+    return client.get(link)
+
+
 def counts(app):
     with app.app_context():
         return (Charge.select().count(), MonthBalance.select().count(), Payment.select().count())
@@ -43,7 +55,7 @@ def test_office_page_and_download(office, client, house, demo):
     assert 'value="2026-10" selected' in html and 'value="2026-09"' in html
     assert "4 квитанции за октябрь 2026" in html
     assert "data-missing" not in html
-    r = client.get(f"/office/{office.id}/receipts/2026-10.pdf")
+    r = print_house(client, office.id)
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert page_numbers(r.data) == house
     payloads = [qr_fields(p) for p in qr_payloads(r.data)]
@@ -61,7 +73,7 @@ def test_office_lists_missing_requisites(office, client, house, demo):
     box = html[html.index("data-missing"):]
     assert "БИК банка" in box and "Корреспондентский счёт" in box
     assert "Расчётный счёт" not in box[:box.index("</ul>")]
-    data = client.get(f"/office/{office.id}/receipts/2026-10.pdf").data
+    data = print_house(client, office.id).data
     assert qr_payloads(data) == [None] * 4
     assert page_numbers(data) == house
 
@@ -72,10 +84,10 @@ def test_office_bad_months(office, client, house, demo):
     assert r.status_code == 400 and 'data-error="period"' in r.get_data(as_text=True)
     r = client.get(f"/office/{office.id}/receipts?period=2025-01")
     assert r.status_code == 400 and "Нет данных за месяц «2025-01»" in r.get_data(as_text=True)
-    r = client.get(f"/office/{office.id}/receipts/2025-01.pdf")
+    r = client.post(f"/office/{office.id}/receipts/2025-01/print")
     assert r.status_code == 404 and r.mimetype == "text/html"
     assert 'data-empty="month"' in r.get_data(as_text=True)
-    assert client.get(f"/office/{office.id}/receipts/20x6-10.pdf").status_code == 404
+    assert client.post(f"/office/{office.id}/receipts/20x6-10/print").status_code == 404
     assert counts(demo) == before
 
 
@@ -83,10 +95,10 @@ def test_office_other_hoa_and_residents_refused(office, client, house, demo):
     with demo.app_context():
         other = Hoa.get(Hoa.prefixes == "20")
     assert client.get(f"/office/{other.id}/receipts").status_code == 404
-    assert client.get(f"/office/{other.id}/receipts/2026-10.pdf").status_code == 404
+    assert client.post(f"/office/{other.id}/receipts/2026-10/print").status_code == 404
     assert 'data-empty="house"' not in client.get(f"/office/{office.id}/receipts").get_data(as_text=True)
     client.post("/office/logout")
-    r = client.get(f"/office/{office.id}/receipts/2026-10.pdf")
+    r = client.post(f"/office/{office.id}/receipts/2026-10/print")
     assert r.status_code == 302 and "/office/login" in r.headers["Location"]
 
 

@@ -11,6 +11,7 @@ import pytest
 from migrate import MODELS
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
+from receipt_files import HouseReceipts
 
 # Blueprints whose pages belong to nobody in particular
 PUBLIC = {"static", "bootstrap", "pages", "auth"}
@@ -52,6 +53,8 @@ def other_data(app):
         ids["stranger"]["notice"] = Notice.create(hoa=polet, title=f"Объявление {MARK}")
         ids["stranger"]["import"] = ImportLog.create(hoa=polet, filename=f"{MARK}.csv",
                                                      sha256="0" * 64)
+        ids["stranger"]["printing"] = HouseReceipts.create(hoa=polet, period=MONTH,
+                                                           fingerprint="f", state="done")
         ids["stranger"]["hoa"] = polet
         ids["own_hoa"] = rassvet
         return ids

@@ -157,3 +157,25 @@ def test_version_2_log_gets_the_email_column_and_its_failed_office_logins(tmp_pa
         assert (unknown.accountant_id, unknown.email) == (None, "")
         migrate.to_3_office(None)  # a second run changes nothing
         assert AuditEvent.get_by_id(unknown.id).email == ""
+
+
+def test_version_3_database_gets_the_house_printing_tables(tmp_path):
+    path = tmp_path / "domkom.db"
+    app = make_app(tmp_path)
+    fill(app)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("housereceiptschunk", "housereceiptsfile", "housereceipts"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    before = dump(path)
+    app = make_app(tmp_path)  # starting the app upgrades
+    after = dump(path)
+    assert {"housereceipts", "housereceiptsfile", "housereceiptschunk"} <= set(after)
+    assert "housereceipts_hoa_id_period_fingerprint" in indexes(path, "housereceipts")
+    assert all(after[table] == rows for table, rows in before.items())
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        migrate.to_4(None)  # again: nothing happens

@@ -1,0 +1,416 @@
+"""The receipts of a whole house for a month, drawn by the worker and kept in the database.
+
+The office starts a printing; the job draws the house in slices of at most RECEIPTS_PAGES_PER_FILE
+pages, RECEIPTS_PROCESSES at a time in render processes of its own (forked.pool), and keeps
+every file in the database, in chunks, so that whichever app server the office's next request
+reaches hands them out. A printing is made for one version of the month's data (its
+fingerprint) and reused until that data changes. Huey forgets a job whose worker was killed, so
+the printing's row says what is left: the worker's start hands unfinished printings back, and a
+run draws only the slices not stored yet — a slice is stored whole or not at all, and the
+printing is done only when all of them are. `flask --app app receipts` draws the same files.
+"""
+import hashlib
+import io
+import logging
+import math
+import time
+import zipfile
+from concurrent.futures import as_completed
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Blueprint, current_app
+from huey import crontab
+from peewee import Case, IntegrityError, fn
+
+import forked
+import jobs
+import receipts
+from database import close_all_connections, open_database
+from ledger import Statement, accounts_with_data, meter_readings
+from meter_models import Meter, Reading
+from models import Account, Charge, Hoa, ImportLog, MonthBalance, Payment, db, now
+from periods import parse_period
+from receipt_files import HouseReceipts, HouseReceiptsChunk, HouseReceiptsFile
+
+bp = Blueprint("house_receipts", __name__, cli_group=None)
+log = logging.getLogger("domkom.receipts")
+
+CHUNK_BYTES = 1024 * 1024  # one row of a file's bytes
+MIN_SLICE = 250  # fewer receipts are not worth a process of their own
+UNFINISHED = ("queued", "running")
+KEEP = timedelta(days=7)  # then a printing's files go: ~10 MB per 1,000 receipts
+JOBS_PER_PROCESS = 10  # a slice is big: a fresh process now and then gives its memory back
+
+
+# --- what a month's receipts show --------------------------------------------------------------
+
+def fingerprint(hoa, period):
+    """A digest of everything the month's receipts show: the HOA's requisites, the month's
+    charges, payments and balances, the accounts and meters (changed only by imports, which
+    leave an ImportLog row) and the readings. Sums and highest ids, read by a few aggregate
+    queries: a month loaded again gets new ids, an accepted or declined reading moves a count."""
+    accounts = Account.select(Account.id).where(Account.hoa == hoa.id)
+    meters = Meter.select(Meter.id).where(Meter.account.in_(accounts))
+    declined = fn.SUM(Case(None, [(Reading.status == "declined", 1)], 0))
+    queries = [
+        Hoa.select().where(Hoa.id == hoa.id).tuples(),
+        ImportLog.select(fn.MAX(ImportLog.id)).where(ImportLog.hoa == hoa.id).tuples(),
+        Account.select(fn.COUNT(Account.id), fn.MAX(Account.id))
+        .where(Account.hoa == hoa.id).tuples(),
+        Meter.select(fn.COUNT(Meter.id), fn.MAX(Meter.id), fn.SUM(Case(None, [(Meter.archived, 1)], 0)))
+        .where(Meter.id.in_(meters)).tuples(),
+        Reading.select(fn.COUNT(Reading.id), fn.MAX(Reading.id), declined, fn.SUM(Reading.t1))
+        .where(Reading.meter.in_(meters), Reading.period <= period).tuples(),
+    ]
+    for model, fields in ((Charge, ("amount", "recalculation", "benefit", "volume", "tariff")),
+                          (Payment, ("amount",)), (MonthBalance, ("opening_balance", "penalty"))):
+        queries.append(model.select(fn.COUNT(model.id), fn.MAX(model.id),
+                                    *[fn.SUM(getattr(model, name)) for name in fields])
+                       .where(model.account.in_(accounts), model.period == period).tuples())
+    rows = [tuple(str(value) for value in query.get()) for query in queries]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:40]
+
+
+def has_data(hoa, period):
+    """True when some account of the HOA has charges, payments or a balance for the month."""
+    return any(model.select().join(Account).where(Account.hoa == hoa.id, model.period == period)
+               .exists() for model in (Charge, MonthBalance, Payment))
+
+
+def house_items(hoa, period, accounts):
+    """(statement, meters) of each account having data for the month, in the given order."""
+    for account in accounts:
+        account.hoa = hoa  # one HOA object for the whole batch
+        statement = Statement.for_month(account, period)
+        if statement is not None:
+            yield statement, meter_readings(account, period)
+
+
+def house_receipts(hoa, period, accounts=None, progress=None):
+    """One PDF with the receipt of every account having data for the month, in address order."""
+    accounts = accounts_with_data(hoa, period) if accounts is None else accounts
+    return receipts.render_batch(house_items(hoa, period, accounts), progress=progress)
+
+
+# --- drawing the house on every core -----------------------------------------------------------
+
+def plan(count, page_limit, processes):
+    """The house's slices as (start, end) in address order: each fills a file of its own at
+    most, and a house big enough has a slice for every process."""
+    slices = max(math.ceil(count / page_limit), min(processes, math.ceil(count / MIN_SLICE)), 1)
+    size = max(math.ceil(count / slices), 1)
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+class Progress:
+    """Counts a printing's drawn receipts into its row, every EVERY receipts or second; that is
+    also the heartbeat that tells other workers the printing is in hand."""
+    EVERY = 25
+
+    def __init__(self, job_id, attempt):
+        self.job_id, self.attempt, self.pending, self.last = job_id, attempt, 0, time.monotonic()
+
+    def __call__(self, count):
+        self.pending += count
+        if self.pending >= self.EVERY or time.monotonic() - self.last >= 1:
+            self.flush()
+
+    def flush(self):
+        if self.pending:
+            (HouseReceipts.update(done=HouseReceipts.done + self.pending, touched_at=now())
+             .where(HouseReceipts.id == self.job_id, HouseReceipts.attempt == self.attempt)
+             .execute())
+        self.pending, self.last = 0, time.monotonic()
+
+
+def draw_slice(url, hoa_id, period, account_ids, page_limit, job_id=None, attempt=None):
+    """In a render process: one slice of the house as [(pdf bytes, receipts, pages)]."""
+    open_database(url)
+    try:
+        hoa = Hoa.get_by_id(hoa_id)
+        by_id = {account.id: account for account in
+                 Account.select().where(Account.id.in_(account_ids))}
+        progress = Progress(job_id, attempt) if job_id else None
+        files = receipts.render_files(
+            house_items(hoa, period, [by_id[i] for i in account_ids]), page_limit, progress)
+        if progress:
+            progress.flush()
+        return files
+    finally:
+        close_all_connections()
+        db.initialize(None)
+
+
+def draw(hoa, period, accounts, on_slice, skip=(), job=None):
+    """Draw every slice not in `skip` on RECEIPTS_PROCESSES render processes; on_slice(index,
+    files) is called here, in this thread, as each one is ready (not necessarily in order)."""
+    config = current_app.config
+    page_limit, processes = config["RECEIPTS_PAGES_PER_FILE"], config["RECEIPTS_PROCESSES"]
+    ids = [account.id for account in accounts]
+    todo = [(n, part) for n, part in enumerate(plan(len(ids), page_limit, processes))
+            if n not in skip]
+    if not todo:
+        return
+    job_args = (job.id, job.attempt) if job else ()
+    executor = forked.pool(min(processes, len(todo)), JOBS_PER_PROCESS)
+    try:
+        futures = {executor.submit(draw_slice, config["DATABASE"], hoa.id, period,
+                                   ids[start:end], page_limit, *job_args): n
+                   for n, (start, end) in todo}
+        for future in as_completed(futures):
+            on_slice(futures[future], future.result())
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def file_name(period, number, count):
+    return f"receipts-{period:%Y-%m}-{number:03d}-of-{count:03d}.pdf"
+
+
+def write_zip(sink, period, files):
+    """A ZIP of (chunks…) PDFs into `sink`, stored as they are: a PDF is compressed already.
+    Yields after each chunk, so that a download streams instead of being built in memory."""
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:
+        for number, chunks in enumerate(files, 1):
+            with archive.open(file_name(period, number, len(files)), "w",
+                              force_zip64=True) as entry:
+                for chunk in chunks:
+                    entry.write(chunk)
+                    yield
+    yield
+
+
+class Sink(io.RawIOBase):
+    """A write-only stream whose bytes are taken away as they come (zipfile writes to it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self):
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+# --- the printing: a row per version of the month's data, and its job --------------------------
+
+def lease():
+    """How long a running printing's heartbeat may be silent before another worker takes it."""
+    return timedelta(seconds=current_app.config["RECEIPTS_LEASE"])
+
+
+def current(hoa, period):
+    """The printing of the month's data as it is now, or None."""
+    return HouseReceipts.get_or_none(HouseReceipts.hoa == hoa.id, HouseReceipts.period == period,
+                                     HouseReceipts.fingerprint == fingerprint(hoa, period))
+
+
+def start(hoa, period):
+    """The printing of the month's current data: the one finished or under way, or a new one
+    handed to the worker (a failed one is tried again)."""
+    mark = fingerprint(hoa, period)
+    where = (HouseReceipts.hoa == hoa.id, HouseReceipts.period == period,
+             HouseReceipts.fingerprint == mark)
+    job = HouseReceipts.get_or_none(*where)
+    if job is None:
+        try:
+            with db.atomic():
+                job = HouseReceipts.create(hoa=hoa.id, period=period, fingerprint=mark)
+        except IntegrityError:  # a second click at the same moment made it
+            return HouseReceipts.get(*where)
+    elif not (job.state == "failed" and HouseReceipts.update(state="queued", error="", done=0)
+              .where(HouseReceipts.id == job.id, HouseReceipts.state == "failed").execute()):
+        return job
+    print_house(job.id)
+    return HouseReceipts.get_by_id(job.id)
+
+
+def claim(job_id):
+    """The printing for this run, or None when it is finished or another run has it."""
+    job = HouseReceipts.get_or_none(HouseReceipts.id == job_id)
+    if job is None or job.state not in UNFINISHED or \
+            (job.state == "running" and job.touched_at > now() - lease()):
+        return None
+    won = (HouseReceipts.update(state="running", attempt=job.attempt + 1, touched_at=now())
+           .where(HouseReceipts.id == job.id, HouseReceipts.attempt == job.attempt,
+                  HouseReceipts.state == job.state).execute())
+    return HouseReceipts.get_by_id(job_id) if won else None
+
+
+def mine(job):
+    return HouseReceipts.select().where(HouseReceipts.id == job.id,
+                                        HouseReceipts.attempt == job.attempt,
+                                        HouseReceipts.state == "running")
+
+
+class Lost(Exception):
+    """Another run has taken the printing over."""
+
+
+@jobs.task()
+def print_house(job_id):
+    """Draw the printing's slices not stored yet and mark it done; a run for a printing that
+    is finished or in another run's hands does nothing."""
+    job = claim(job_id)
+    if job is None:
+        return
+    try:
+        accounts = accounts_with_data(job.hoa, job.period)
+        if len(accounts) != job.receipts and job.receipts:  # the data changed in between
+            delete_files(job)
+        stored = {row.part for row in HouseReceiptsFile.select(HouseReceiptsFile.part)
+                  .where(HouseReceiptsFile.job == job.id)}
+        done = HouseReceiptsFile.select(fn.SUM(HouseReceiptsFile.receipts)) \
+            .where(HouseReceiptsFile.job == job.id).scalar() or 0
+        HouseReceipts.update(receipts=len(accounts), done=done) \
+            .where(HouseReceipts.id == job.id).execute()
+        draw(job.hoa, job.period, accounts, lambda n, files: store(job, n, files), stored, job)
+        finish(job, len(accounts))
+    except Lost:
+        log.info("receipts %s: taken over by another run", job_id)
+    except Exception as error:  # drawing failed: the office sees it and may start again
+        log.exception("receipts %s failed", job_id)
+        HouseReceipts.update(state="failed", error=repr(error)[:1000]) \
+            .where(HouseReceipts.id == job.id, HouseReceipts.attempt == job.attempt).execute()
+
+
+def store(job, part, files):
+    """One slice's files, whole or not at all."""
+    with db.atomic():
+        if not mine(job).exists():
+            raise Lost()
+        for number, (data, count, pages) in enumerate(files):
+            row = HouseReceiptsFile.create(job=job.id, part=part, number=number, receipts=count,
+                                           pages=pages, size=len(data))
+            for seq, offset in enumerate(range(0, len(data), CHUNK_BYTES)):
+                HouseReceiptsChunk.create(file=row, seq=seq,
+                                          data=data[offset:offset + CHUNK_BYTES])
+        HouseReceipts.update(touched_at=now()).where(HouseReceipts.id == job.id).execute()
+
+
+def finish(job, count):
+    with db.atomic():
+        drawn = HouseReceiptsFile.select(fn.SUM(HouseReceiptsFile.receipts)) \
+            .where(HouseReceiptsFile.job == job.id).scalar() or 0
+        if drawn != count:
+            raise RuntimeError(f"{drawn} receipts drawn of {count}")
+        if not mine(job).exists():
+            raise Lost()
+        HouseReceipts.update(state="done", done=count, finished_at=now()) \
+            .where(HouseReceipts.id == job.id).execute()
+        for older in HouseReceipts.select().where(
+                HouseReceipts.hoa == job.hoa_id, HouseReceipts.period == job.period,
+                HouseReceipts.id != job.id, HouseReceipts.state.not_in(UNFINISHED)):
+            delete_files(older)
+            older.delete_instance()
+
+
+def delete_files(job):
+    files = HouseReceiptsFile.select(HouseReceiptsFile.id).where(HouseReceiptsFile.job == job.id)
+    HouseReceiptsChunk.delete().where(HouseReceiptsChunk.file.in_(files)).execute()
+    HouseReceiptsFile.delete().where(HouseReceiptsFile.job == job.id).execute()
+
+
+def files_of(job):
+    return list(HouseReceiptsFile.select().where(HouseReceiptsFile.job == job.id)
+                .order_by(HouseReceiptsFile.part, HouseReceiptsFile.number))
+
+
+def chunks(file):
+    """A stored file's bytes, a chunk at a time."""
+    query = (HouseReceiptsChunk.select(HouseReceiptsChunk.data)
+             .where(HouseReceiptsChunk.file == file.id).order_by(HouseReceiptsChunk.seq))
+    for row in query.iterator():
+        yield bytes(row.data)
+
+
+def stream(job):
+    """(the download's bytes a piece at a time, its file name): one PDF, or a ZIP of them."""
+    files = files_of(job)
+    base = f"receipts-{job.hoa_id}-{job.period:%Y-%m}"
+    if len(files) == 1:
+        return chunks(files[0]), f"{base}.pdf"
+
+    def zipped():
+        sink = Sink()
+        for _ in write_zip(sink, job.period, [chunks(file) for file in files]):
+            data = sink.take()
+            if data:
+                yield data
+    return zipped(), f"{base}.zip"
+
+
+@jobs.at_start
+def hand_back_unfinished():
+    """Printings a killed worker left get a run again: at once when nobody has them, after the
+    lease when a heartbeat was heard lately (it may be another server's worker, still alive)."""
+    moment, seconds = now(), lease().total_seconds()
+    for job in HouseReceipts.select().where(HouseReceipts.state.in_(UNFINISHED)):
+        silent = (moment - job.touched_at).total_seconds() if job.state == "running" else seconds
+        print_house.schedule(args=(job.id,), delay=max(seconds - silent, 0) + 1)
+
+
+@jobs.periodic(crontab(minute="*/10"))
+def pick_up_stalled():
+    """A printing whose worker went silent for a whole lease (and was not restarted)."""
+    for job in HouseReceipts.select().where(HouseReceipts.state.in_(UNFINISHED),
+                                            HouseReceipts.touched_at <= now() - lease()):
+        print_house(job.id)
+
+
+@jobs.periodic(crontab(hour="4", minute="15"))
+def forget_old_printings():
+    """Printings finished over KEEP ago, and failed ones as old: printing again is a click."""
+    for job in HouseReceipts.select().where(HouseReceipts.state.not_in(UNFINISHED),
+                                            HouseReceipts.touched_at <= now() - KEEP):
+        delete_files(job)
+        job.delete_instance()
+
+
+# --- from the command line ---------------------------------------------------------------------
+
+@bp.cli.command("receipts")
+@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
+@click.option("--period", required=True, help="The month, YYYY-MM.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: FILE.pdf for one PDF, FILE.zip for the office's files "
+                   "(RECEIPTS_PAGES_PER_FILE pages each, drawn on RECEIPTS_PROCESSES cores).")
+def receipts_command(hoa_id, period, output):
+    """Print every account's receipt for a month, in address order."""
+    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
+    if hoa is None:
+        raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
+    month = parse_period(period)
+    if month is None:
+        raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
+    accounts = accounts_with_data(hoa, month)
+    if not accounts:
+        raise click.ClickException(f"{hoa.name} has no data for {period}; nothing printed.")
+    missing = receipts.missing_requisites(hoa)
+    if missing:
+        click.echo(f"Warning: requisites missing ({', '.join(missing)}); "
+                   "receipts are printed without the QR code.", err=True)
+    with click.progressbar(length=len(accounts), label="Receipts") as bar:
+        if output.lower().endswith(".zip"):
+            slices = {}
+
+            def keep(n, files):
+                slices[n] = files
+                bar.update(sum(count for _data, count, _pages in files))
+            draw(hoa, month, accounts, keep)
+            files = [[data] for n in sorted(slices) for data, _c, _p in slices[n]]
+            with open(output, "wb") as out:
+                for _ in write_zip(out, month, files):
+                    pass
+        else:
+            Path(output).write_bytes(house_receipts(hoa, month, accounts, progress=bar.update))
+    click.echo(f"{len(accounts)} receipts written to {output}")
