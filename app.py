@@ -18,7 +18,6 @@ import cabinet
 import commands
 import demo
 import formats
-import house_receipts
 import jobs
 import mailqueue
 import meters
@@ -203,7 +202,6 @@ def register_blueprints(app):
     app.register_blueprint(commands.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(office_receipts.bp)
-    app.register_blueprint(house_receipts.bp)
     app.register_blueprint(meters.bp)
     app.register_blueprint(office_readings.bp)
     app.register_blueprint(audit.bp)

@@ -5,14 +5,17 @@ from pathlib import Path, PurePath
 import click
 from flask import Blueprint
 
+import house_receipts
 import importer
+import receipts
 import requisites
+from emails import is_email_address
 from formats import format_money
 from importbatch import Batch
-from auth import generate_password
-from emails import is_email_address
-from models import Account, Accountant, AccountantHoa, AuditEvent, Hoa, db
-from office import prefix_problem
+from ledger import accounts_with_data
+from models import Account, Accountant, AccountantHoa, AuditEvent, Hoa, db, generate_password
+from periods import parse_period
+from requisites import prefix_problem
 
 bp = Blueprint("commands", __name__, cli_group=None)
 
@@ -231,3 +234,42 @@ def get_hoas(hoa_ids):
 def attach(accountant, hoa):
     AccountantHoa.create(accountant=accountant, hoa=hoa)
     AuditEvent.record("accountant_attached", "", hoa=hoa, accountant=accountant)
+
+
+@bp.cli.command("receipts")
+@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
+@click.option("--period", required=True, help="The month, YYYY-MM.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: FILE.pdf for one PDF, FILE.zip for the office's files "
+                   "(RECEIPTS_PAGES_PER_FILE pages each, drawn on RECEIPTS_PROCESSES cores).")
+def receipts_command(hoa_id, period, output):
+    """Print every account's receipt for a month, in address order."""
+    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
+    if hoa is None:
+        raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
+    month = parse_period(period)
+    if month is None:
+        raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
+    accounts = accounts_with_data(hoa, month)
+    if not accounts:
+        raise click.ClickException(f"{hoa.name} has no data for {period}; nothing printed.")
+    missing = receipts.missing_requisites(hoa)
+    if missing:
+        click.echo(f"Warning: requisites missing ({', '.join(missing)}); "
+                   "receipts are printed without the QR code.", err=True)
+    with click.progressbar(length=len(accounts), label="Receipts") as bar:
+        if output.lower().endswith(".zip"):
+            slices = {}
+
+            def keep(n, files):
+                slices[n] = files
+                bar.update(sum(count for _data, count, _pages in files))
+            house_receipts.draw(hoa, month, accounts, keep)
+            files = [[data] for n in sorted(slices) for data, _c, _p in slices[n]]
+            with open(output, "wb") as out:
+                for _ in house_receipts.write_zip(out, month, files):
+                    pass
+        else:
+            Path(output).write_bytes(house_receipts.house_receipts(hoa, month, accounts,
+                                                                   progress=bar.update))
+    click.echo(f"{len(accounts)} receipts written to {output}")

@@ -17,10 +17,8 @@ import time
 import zipfile
 from concurrent.futures import as_completed
 from datetime import timedelta
-from pathlib import Path
 
-import click
-from flask import Blueprint, current_app
+from flask import current_app
 from huey import crontab
 from peewee import Case, IntegrityError, fn
 
@@ -31,10 +29,8 @@ from database import close_all_connections, open_database
 from ledger import Statement, accounts_with_data, meter_readings
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Payment, db, now
-from periods import parse_period
 from receipt_files import HouseReceipts, HouseReceiptsChunk, HouseReceiptsFile
 
-bp = Blueprint("house_receipts", __name__, cli_group=None)
 log = logging.getLogger("domkom.receipts")
 
 CHUNK_BYTES = 1024 * 1024  # one row of a file's bytes
@@ -374,43 +370,3 @@ def forget_old_printings():
                                             HouseReceipts.touched_at <= now() - KEEP):
         delete_files(job)
         job.delete_instance()
-
-
-# --- from the command line ---------------------------------------------------------------------
-
-@bp.cli.command("receipts")
-@click.option("--hoa", "hoa_id", type=int, required=True, help="The HOA's id.")
-@click.option("--period", required=True, help="The month, YYYY-MM.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The file to write: FILE.pdf for one PDF, FILE.zip for the office's files "
-                   "(RECEIPTS_PAGES_PER_FILE pages each, drawn on RECEIPTS_PROCESSES cores).")
-def receipts_command(hoa_id, period, output):
-    """Print every account's receipt for a month, in address order."""
-    hoa = Hoa.get_or_none(Hoa.id == hoa_id)
-    if hoa is None:
-        raise click.BadParameter(f"no HOA with id {hoa_id}", param_hint="--hoa")
-    month = parse_period(period)
-    if month is None:
-        raise click.BadParameter("expected a month like 2026-03", param_hint="--period")
-    accounts = accounts_with_data(hoa, month)
-    if not accounts:
-        raise click.ClickException(f"{hoa.name} has no data for {period}; nothing printed.")
-    missing = receipts.missing_requisites(hoa)
-    if missing:
-        click.echo(f"Warning: requisites missing ({', '.join(missing)}); "
-                   "receipts are printed without the QR code.", err=True)
-    with click.progressbar(length=len(accounts), label="Receipts") as bar:
-        if output.lower().endswith(".zip"):
-            slices = {}
-
-            def keep(n, files):
-                slices[n] = files
-                bar.update(sum(count for _data, count, _pages in files))
-            draw(hoa, month, accounts, keep)
-            files = [[data] for n in sorted(slices) for data, _c, _p in slices[n]]
-            with open(output, "wb") as out:
-                for _ in write_zip(out, month, files):
-                    pass
-        else:
-            Path(output).write_bytes(house_receipts(hoa, month, accounts, progress=bar.update))
-    click.echo(f"{len(accounts)} receipts written to {output}")

@@ -16,10 +16,9 @@ from access import accountant_required, client_ip, get_hoa_or_404, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from importbatch import MAX_PROBLEMS, Batch
 from importcolumns import KINDS, METER_WORDS
-from models import (
-    Account, Accountant, AuditEvent, Hoa, ImportLog, Notice, Resident, now,
-)
+from models import Account, Accountant, AuditEvent, ImportLog, Notice, Resident, now
 from security import end_session, keep_only_this_session, stamp_office_session
+from requisites import prefix_problem
 from texts import plain_text
 from throttle import office_login_limits
 
@@ -292,18 +291,3 @@ def settings(hoa_id):
     AuditEvent.record("settings_changed", client_ip(), hoa=hoa, accountant=current_user.id)
     flash(_("The settings are saved."), "success")
     return redirect(url_for("office.settings", hoa_id=hoa.id))
-
-
-def prefix_problem(hoa, prefixes):
-    """Prefixes must not be another HOA's and must still cover every loaded account."""
-    for other in Hoa.select().where(Hoa.id != hoa.id):
-        for mine in prefixes:
-            for theirs in other.prefix_list:
-                if mine.startswith(theirs) or theirs.startswith(mine):
-                    return _("The prefix %(prefix)s overlaps the prefix of another HOA.",
-                             prefix=mine)
-    for account in hoa.accounts:
-        if not any(account.number.startswith(p) for p in prefixes):
-            return _("Account %(number)s would match none of the prefixes.",
-                     number=account.number)
-    return None

@@ -1,9 +1,14 @@
-"""Payment requisites (ИНН, КПП, БИК, bank accounts): ASCII digits, lengths and control sums.
+"""An HOA's settings checked before they are saved: the payment requisites (ИНН, КПП, БИК, bank
+accounts: ASCII digits, lengths and control sums) and its account-number prefixes.
 
-The QR code on a receipt carries them to the resident's bank app, so a typo must be caught
-here, not by the bank after the money has left.
+The QR code on a receipt carries the requisites to the resident's bank app, so a typo must be
+caught here, not by the bank after the money has left.
 """
 import re
+
+from flask_babel import gettext as _
+
+from models import Hoa
 
 DIGITS = {n: re.compile(f"[0-9]{{{n}}}") for n in (9, 10, 12, 20)}
 INN_WEIGHTS = {10: [(2, 4, 10, 3, 5, 9, 4, 6, 8)],
@@ -36,3 +41,18 @@ def account_key_ok(bic, account, correspondent=False):
         return False
     prefix = "0" + bic[4:6] if correspondent else bic[-3:]
     return sum(w * int(c) for w, c in zip(ACCOUNT_WEIGHTS, prefix + account)) % 10 == 0
+
+
+def prefix_problem(hoa, prefixes):
+    """Prefixes must not be another HOA's and must still cover every loaded account."""
+    for other in Hoa.select().where(Hoa.id != hoa.id):
+        for mine in prefixes:
+            for theirs in other.prefix_list:
+                if mine.startswith(theirs) or theirs.startswith(mine):
+                    return _("The prefix %(prefix)s overlaps the prefix of another HOA.",
+                             prefix=mine)
+    for account in hoa.accounts:
+        if not any(account.number.startswith(p) for p in prefixes):
+            return _("Account %(number)s would match none of the prefixes.",
+                     number=account.number)
+    return None
