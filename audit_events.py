@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from formats import format_number, format_period
+from forms import REGISTRATION_CHECK_LABELS, TIME_ZONE_LABELS, HoaSettingsForm
 from meter_models import METER_KIND_TABLE
 from periods import parse_period
 
@@ -138,7 +139,32 @@ def loaded(event):
     return "; ".join(parts)
 
 
+SETTING_VALUES = {"registration_check": REGISTRATION_CHECK_LABELS, "time_zone": TIME_ZONE_LABELS}
+
+
+def setting_label(name):
+    """The settings form's label of the setting, else its name."""
+    field = getattr(HoaSettingsForm, name, None)
+    return str(field.args[0]) if getattr(field, "args", None) else name
+
+
+def setting_value(name, value):
+    if value == "":
+        return _("empty")
+    return f"«{SETTING_VALUES.get(name, {}).get(value, value)}»"
+
+
+def settings_change(event):
+    """{"changed": [[setting, old, new], …]}: «Срок оплаты: «10» → «15»; …»."""
+    if not event.detail:
+        return ""  # older events kept no detail
+    return "; ".join(_("%(setting)s: %(old)s → %(new)s", setting=setting_label(name),
+                       old=setting_value(name, old), new=setting_value(name, new))
+                     for name, old, new in json.loads(event.detail)["changed"])
+
+
 DESCRIBERS = {
+    "settings_changed": settings_change,
     "email_change_requested": email_change,
     "email_changed": email_change,
     "release": released,

@@ -39,12 +39,19 @@ def mask_email(email):
 def register():
     form = RegisterForm()
     if not form.validate_on_submit():
-        return render_template("register.html", form=form), 400 if form.is_submitted() else 200
+        needed = None
+        if not form.is_submitted():
+            # «Try again» after a failed attempt: its e-mail, name and consent, not its code
+            draft = session.pop(DRAFT, None) or {}
+            needed = draft.pop("needed", None)
+            form = RegisterForm(data=draft)
+        return render_register(form, needed), 400 if form.is_submitted() else 200
     number = form.account.data
     account = Account.by_number(number)
     if account is None:
         hoa = Hoa.for_number(number)
         if hoa is not None and hoa.has_accounts():
+            keep_draft(form)
             return outcome("mistyped", number=number, hoa=hoa)
         return outcome("not_loaded", number=number, hoa=hoa)
 
@@ -52,6 +59,7 @@ def register():
     needed = registration.proof_needed(hoa, account)
     if not registration.proof_given(needed, account, form.code.data, form.email.data):
         AuditEvent.record("register_check_failed", client_ip(), hoa=hoa, account_number=number)
+        keep_draft(form, needed)
         return outcome("check_failed", number=number, hoa=hoa, needed=needed,
                        has_code=bool(account.registration_code)), 403
 
@@ -69,8 +77,26 @@ def register():
         # the same number was registered by another request a moment ago: show it as it is now
         resident = Resident.get_or_none(Resident.account == account)
         if resident is None:  # and that one was rolled back in turn
+            keep_draft(form)
             return outcome("mail_failed", number=number), 503
         return pending_outcome(account, resident)
+
+
+DRAFT = "register_draft"
+
+
+def keep_draft(form, needed=None):
+    """What a failed attempt typed, for the form «Try again» opens (the code is not kept)."""
+    session[DRAFT] = {"account": form.account.data or "", "email": (form.email.data or "").strip(),
+                      "name": (form.name.data or "").strip(), "consent": bool(form.consent.data),
+                      "needed": needed}
+
+
+def render_register(form, needed=None):
+    modes = {hoa.registration_check for hoa in Hoa.select(Hoa.registration_check)}
+    ask_code, email_will_do = registration.form_asks(needed, modes)
+    return render_template("register.html", form=form, ask_code=ask_code,
+                           email_will_do=email_will_do)
 
 
 def pending_outcome(account, resident):

@@ -37,10 +37,9 @@ BALANCES = Prepared(lambda account_id, since, until: (
     MonthBalance.select(MonthBalance.period, MonthBalance.opening_balance, MonthBalance.penalty)
     .where(MonthBalance.account == account_id, MonthBalance.period >= since,
            MonthBalance.period <= until).tuples()))
-# the latest month of charges, of payments and of balances, in one query (three index lookups)
-LATEST_PERIODS = Prepared(lambda account_id: Select(columns=[
-    model.select(fn.MAX(model.period)).where(model.account == account_id)
-    for model in (Charge, Payment, MonthBalance)]).bind(db).tuples())
+# the latest charged month (an index lookup)
+LATEST_CHARGE = Prepared(lambda account_id: Select(columns=[
+    Charge.select(fn.MAX(Charge.period)).where(Charge.account == account_id)]).bind(db).tuples())
 
 
 @dataclass
@@ -52,6 +51,9 @@ class Statement:
     penalty: Decimal = ZERO
     charges: list = field(default_factory=list)
     payments: list = field(default_factory=list)
+    billed: bool = False  # the month has charges: only such a month is a receipt month
+    # payments counted in later months not billed yet: they lower what is due now
+    paid_since: Decimal = ZERO
 
     # the month's sums read by SQL (SUM … GROUP BY period) when its rows were not needed
     totals: dict = None
@@ -91,6 +93,16 @@ class Statement:
         """ИТОГО К ОПЛАТЕ: the closing debt; nothing when the month ends with an advance."""
         return max(self.closing, ZERO)
 
+    @property
+    def due_now(self):
+        """The closing balance less the payments made since this bill (positive is owed)."""
+        return self.closing - self.paid_since
+
+    @property
+    def to_pay_now(self):
+        """What is left to pay of this bill: the sum the payment QR code asks for."""
+        return max(self.due_now, ZERO)
+
     @classmethod
     def history(cls, account, since=None, until=None, detailed=None, balances=None):
         """Every month with data, oldest first. A month without a stored opening balance opens
@@ -114,6 +126,7 @@ class Statement:
         only_rows = detailed is True or (detailed is not None and since == until == detailed)
         if not only_rows:
             for period, charged, recalculation, benefit in CHARGE_SUMS(account_id, since, until):
+                month(period).billed = True
                 month(period).totals = {"charged": money(charged),
                                         "recalculation": money(recalculation),
                                         "benefit": money(benefit), "paid": ZERO}
@@ -126,6 +139,7 @@ class Statement:
             first, last = (since, until) if detailed is True else (detailed, detailed)
             for charge in CHARGE_ROWS(account_id, first, last):
                 month(charge.period).charges.append(charge)
+                month(charge.period).billed = True
             for payment in PAYMENT_ROWS(account_id, first, last):
                 month(payment.period).payments.append(payment)
             for statement in months.values():
@@ -185,32 +199,61 @@ def address_key(account):
 
 
 def house_periods(hoa):
-    """The months with any data in the HOA, newest first."""
-    periods = set()
-    for model in (Charge, MonthBalance, Payment):
-        query = (model.select(model.period).distinct().join(Account)
-                 .where(Account.hoa == hoa))
-        periods.update(row.period for row in query)
-    return sorted(periods, reverse=True)
+    """The HOA's receipt months, newest first: the months with charges. Payments made after
+    the latest charged month do not make a month of their own; the next bill counts them."""
+    query = Charge.select(Charge.period).distinct().join(Account).where(Account.hoa == hoa)
+    return sorted({row.period for row in query}, reverse=True)
 
 
 def accounts_with_data(hoa, period):
-    """The HOA's accounts having data for the month, in address order."""
+    """The HOA's accounts having data for the month, in address order; none when the month
+    has no charges in the HOA (it is not a receipt month)."""
+    in_hoa = Account.hoa == hoa
+    if not Charge.select().join(Account).where(in_hoa, Charge.period == period).exists():
+        return []
     ids = set()
     for model in (Charge, MonthBalance, Payment):
         ids.update(row.account_id for row in model.select(model.account).join(Account)
-                   .where(Account.hoa == hoa, model.period == period))
+                   .where(in_hoa, model.period == period))
     accounts = Account.select().where(Account.id.in_(list(ids))) if ids else []
     return sorted(accounts, key=address_key)
 
 
+def paid_since(statement):
+    """Set and return the payments counted after the statement's month when it is the
+    account's latest bill: those months have no charges yet, so no bill of their own."""
+    account_id = statement.account.id
+    later = Charge.select().where(Charge.account == account_id,
+                                  Charge.period > statement.period).exists()
+    total = ZERO if later else (
+        Payment.select(fn.SUM(Payment.amount))
+        .where(Payment.account == account_id, Payment.period > statement.period).scalar())
+    statement.paid_since = ZERO if total is None else Decimal(total).quantize(Decimal("0.01"))
+    return statement.paid_since
+
+
+def latest_bill(history):
+    """The latest billed month of an account's `history` (Statement.history), with the
+    payments of the months after it as its `paid_since`; None when nothing is billed."""
+    billed = [index for index, statement in enumerate(history) if statement.billed]
+    if not billed:
+        return None
+    latest = history[billed[-1]]
+    latest.paid_since = sum((later.paid for later in history[billed[-1] + 1:]), ZERO)
+    return latest
+
+
 def balance_summary(account):
-    """The latest month's statement for the cabinet's balance box, or None."""
-    # the latest month with data, by the (account, period) indexes, then only what that
-    # month needs: reading every month here cost the cabinet page three quarters of its time
-    latest = [Charge.period.python_value(value) for value in LATEST_PERIODS.first(account.id)
-              if value is not None]
-    return Statement.for_month(account, max(latest), detailed=False) if latest else None
+    """The latest bill's statement for the cabinet's balance box (with the payments made
+    since it), or None."""
+    # the latest charged month, by the (account, period) index, then only what that month
+    # needs: reading every month here cost the cabinet page three quarters of its time
+    period = LATEST_CHARGE.first(account.id)[0]
+    if period is None:
+        return None
+    statement = Statement.for_month(account, Charge.period.python_value(period), detailed=False)
+    paid_since(statement)
+    return statement
 
 
 def pay_by_date(hoa, period):
@@ -224,9 +267,10 @@ def standing_of(statement):
     a debt only once the pay-by day has passed or when a sum from before this bill is still
     unpaid; until then it is simply this bill, due by that day."""
     pay_by = pay_by_date(statement.account.hoa, statement.period)
-    if statement.closing < 0:
+    if statement.due_now < 0:
         return "advance", pay_by
-    if statement.closing == 0:
+    if statement.due_now == 0:
         return "zero", pay_by
-    unpaid_before = statement.opening + statement.penalty - statement.paid > 0
+    unpaid_before = (statement.opening + statement.penalty - statement.paid
+                     - statement.paid_since > 0)
     return ("debt" if unpaid_before or today() > pay_by else "due"), pay_by

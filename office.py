@@ -286,8 +286,20 @@ def settings(hoa_id):
     if not valid:
         return render_template("office/settings.html", hoa=hoa, form=form), \
             400 if form.is_submitted() else 200
+    before = setting_values(hoa, form)
     form.populate_obj(hoa)
     hoa.save()
-    AuditEvent.record("settings_changed", client_ip(), hoa=hoa, accountant=current_user.id)
+    after = setting_values(hoa, form)
+    changed = [[name, old, after[name]] for name, old in before.items() if old != after[name]]
+    if changed:  # the log says which settings changed, from what to what
+        AuditEvent.record("settings_changed", client_ip(), hoa=hoa, accountant=current_user.id,
+                          detail=json.dumps({"changed": changed}, ensure_ascii=False))
     flash(_("The settings are saved."), "success")
     return redirect(url_for("office.settings", hoa_id=hoa.id))
+
+
+def setting_values(hoa, form):
+    """The HOA's values of the form's settings, as text."""
+    return {field.name: "" if getattr(hoa, field.name) is None else str(getattr(hoa, field.name))
+            for field in form if hasattr(hoa, field.name)}
+

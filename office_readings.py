@@ -5,13 +5,13 @@ import json
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 
 from access import accountant_required, client_ip, get_hoa_or_404
 from formats import format_number
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
-from meter_models import Meter, Reading
+from meter_models import METER_KIND_TABLE, Meter, Reading
 from models import Account, AuditEvent
 from periods import parse_period
 from texts import plain_text
@@ -22,20 +22,40 @@ from readings import (
 
 bp = Blueprint("office_readings", __name__, url_prefix="/office")
 
-# The export's columns, in order; docs/readings.md describes each for the billing program.
-COLUMNS = ["account", "apartment", "meter_serial", "meter_kind", "place", "unit", "zones",
-           "period", "t1", "t2", "t3", "submitted_at", "source", "status", "reason"]
+# The export's columns, in order, as the billing program's own files and Domkom's import name
+# them; docs/readings.md describes each.
+COLUMNS = ["Лицевой счёт", "Квартира", "Заводской номер", "Вид", "Место установки", "Ед. изм.",
+           "Тарифность", "Период", "Показания Т1", "Показания Т2", "Показания Т3",
+           "Дата передачи", "Источник", "Статус", "Причина"]
+# the file speaks Russian whatever the page's language: it is read by a Russian billing program
+EXPORT_SOURCES = {"resident": "жилец", "accountant": "бухгалтер",
+                  "import": "программа начислений"}
+EXPORT_STATUSES = {"accepted": "принято", "flagged": "на проверке", "declined": "отклонено"}
 # a formula starts a cell, or a piece of one that a reader splitting on ',' or ';' makes
 # (a leading tab or line break also makes some programs read on as a formula)
-FORMULA = re.compile(r"^(?=[=+\-@\t\r])|([,;])([ \t]*)(?=[=+\-@])")
+FORMULA = re.compile(r"(^|[,;])([ \t]*)([=+\-@][^,;]*)|^(?=[\t\r])")
+# a number as a spreadsheet reads it (-3, +7, -12.5): a value, not a formula
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def formula_guard(match):
+    start, space, piece = match.groups()
+    if piece is None:
+        return "'"
+    if PLAIN_NUMBER.fullmatch(piece.rstrip()):
+        return match.group(0)
+    return f"{start}{space}'{piece}"
 
 
 def safe_cell(text):
     """Text a spreadsheet shows as typed: no control or bidi characters but line breaks and
     tabs, and an apostrophe before =, +, -, @ at the start or after a separator, where it
-    would begin a formula."""
-    return FORMULA.sub(lambda m: (m.group(1) or "") + (m.group(2) or "") + "'",
-                       plain_text("" if text is None else str(text), lines=True))
+    would begin a formula (not before a plain number such as -3)."""
+    return FORMULA.sub(formula_guard, plain_text("" if text is None else str(text), lines=True))
+
+
+def looks_like_formula(text):
+    return isinstance(text, str) and safe_cell(text) != plain_text(text, lines=True)
 
 
 def chosen_period(hoa):
@@ -63,15 +83,22 @@ def index(hoa_id):
 
 
 def export_rows(hoa, period):
-    for meter, reading in month_rows(hoa, period):
-        if reading is None:
-            continue
-        account = meter.account
-        values = [reading.t1, reading.t2 if meter.zones > 1 else None,
-                  reading.t3 if meter.zones > 2 else None]
-        yield ([account.number, account.apartment, meter.serial, meter.kind, meter.place,
-                unit_of(meter), meter.zones, period.strftime("%Y-%m")], values,
-               [reading.submitted_at, reading.source, reading.status, reading.reason])
+    """(the meter's cells, the zones' values, [submitted_at, source, status, reason]) of
+    every meter with a reading that counts for the month, its words in Russian."""
+    with force_locale("ru"):
+        for meter, reading in month_rows(hoa, period):
+            if reading is None:
+                continue
+            account = meter.account
+            kind = METER_KIND_TABLE.get(meter.kind)
+            values = [reading.t1, reading.t2 if meter.zones > 1 else None,
+                      reading.t3 if meter.zones > 2 else None]
+            yield ([account.number, account.apartment, meter.serial,
+                    kind.file_word if kind else meter.kind, meter.place, unit_of(meter),
+                    meter.zones, period.strftime("%m.%Y")], values,
+                   [reading.submitted_at, EXPORT_SOURCES.get(reading.source, reading.source),
+                    EXPORT_STATUSES.get(reading.status, reading.status),
+                    str(reason_text(reading.reason))])
 
 
 @bp.route("/<int:hoa_id>/readings/export.<fmt>")
@@ -99,25 +126,30 @@ def export_csv(rows):
         submitted, *rest = tail
         writer.writerow([safe_cell(v) for v in head]
                         + ["" if v is None else format_number(v, trim=False) for v in values]
-                        + [submitted.strftime("%Y-%m-%d %H:%M")] + [safe_cell(v) for v in rest])
+                        + [submitted.strftime("%d.%m.%Y %H:%M")] + [safe_cell(v) for v in rest])
     return io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
 
 
 def export_xlsx(rows):
+    """One sheet, numbers as numbers and the time as a date-time. Text stays text: a cell that
+    would read as a formula gets Excel's hidden text mark, not a visible apostrophe."""
     from openpyxl import Workbook  # lazily: only the XLSX export needs it
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "readings"
+    sheet.title = "Показания"
     sheet.append(COLUMNS)
     for head, values, tail in rows:
         submitted, *rest = tail
-        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in head] + values
-                     + [submitted] + [safe_cell(v) for v in rest])
+        texts = [plain_text(v, lines=True) if isinstance(v, str) else v for v in head]
+        sheet.append(texts + values + [submitted] + [plain_text(v, lines=True) for v in rest])
         row = sheet.max_row
+        for cell in sheet[row]:
+            if looks_like_formula(cell.value):
+                cell.data_type, cell.quotePrefix = "s", True
         for column in (9, 10, 11):
             sheet.cell(row=row, column=column).number_format = "0.000"
-        sheet.cell(row=row, column=12).number_format = "yyyy-mm-dd hh:mm"
+        sheet.cell(row=row, column=12).number_format = "dd.mm.yyyy hh:mm"
     data = io.BytesIO()
     book.save(data)
     data.seek(0)

@@ -54,8 +54,8 @@ def qr_fields(statement):
         ("Purpose", f"Оплата ЖКУ за {period_name(period)}, л/с {account.number}"),
         ("PaymPeriod", f"{period:%m%Y}"),
     ]
-    if statement.total_due > 0:
-        fields.append(("Sum", str(int((statement.total_due * 100).to_integral_value()))))
+    if statement.to_pay_now > 0:
+        fields.append(("Sum", str(int((statement.to_pay_now * 100).to_integral_value()))))
     cleaned = [(key, qr_value(value)[:QR_LIMITS.get(key, 1000)]) for key, value in fields]
     return [(key, value) for key, value in cleaned if value]
 

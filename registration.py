@@ -44,3 +44,12 @@ def owner_proven(account, code, email):
     """The code or the e-mail on file: enough to take over a registration someone else
     started and never activated, whatever the HOA's check."""
     return code_matches(account, code) or email_matches(account, email)
+
+
+def form_asks(needed, modes):
+    """(ask for the code, say that the e-mail on file will do) on the registration page. For
+    the account of an attempt that failed its check: what its HOA needs of it; before any
+    number is known: whatever one of the HOAs (their `modes`) may need."""
+    if needed is not None:
+        return needed == CODE, needed == EMAIL
+    return bool(modes & {AUTO, CODE}), bool(modes & {AUTO, EMAIL})

@@ -9,7 +9,7 @@ from flask_login import current_user
 import forked
 import receipts
 from access import period_from_url, resident_required
-from ledger import Statement, meter_readings, pay_by_date
+from ledger import Statement, latest_bill, meter_readings, paid_since, pay_by_date
 
 bp = Blueprint("statements", __name__)
 
@@ -18,9 +18,11 @@ RECENT_MONTHS = 12  # the statements page without ?year=
 
 
 def statement_or_page(period_text):
+    """The month's statement when the month is billed (has charges): only such a month has a
+    receipt; payments made after the latest bill are shown with that bill."""
     period = period_from_url(period_text)
     statement = Statement.for_month(current_user.account, period)
-    if statement is None:
+    if statement is None or not statement.billed:
         return period, None, (render_template("statements/empty.html", period=period), 404)
     return period, statement, None
 
@@ -32,6 +34,9 @@ def index():
     the page stays the same size however long the account's history grows."""
     account = current_user.account
     history = Statement.history(account)
+    latest = latest_bill(history)
+    # months after the latest bill have no charges: their payments show with that bill
+    history = history[:history.index(latest) + 1] if latest else []
     years = sorted({s.period.year for s in history}, reverse=True)
     year = request.args.get("year")
     if year is None:
@@ -44,7 +49,7 @@ def index():
             abort(404)
         months = [s for s in history if s.period.year == year]
     return render_template("statements/index.html", account=account, months=months[::-1],
-                           latest=history[-1] if history else None, year=year,
+                           latest=latest, year=year,
                            years=years if len(history) > RECENT_MONTHS else [])
 
 
@@ -56,6 +61,7 @@ def month(period):
         return page
     account = current_user.account
     hoa = account.hoa
+    paid_since(statement)
     return render_template("statements/month.html", account=account, hoa=hoa, s=statement,
                            has_qr=receipts.qr_payload(statement) is not None,
                            pay_by=pay_by_date(hoa, period))
@@ -65,6 +71,8 @@ def month(period):
 @resident_required
 def qr(period):
     period, statement, page = statement_or_page(period)
+    if statement:
+        paid_since(statement)  # the code asks only for what is left to pay
     payload = receipts.qr_payload(statement) if statement else None
     if payload is None:
         abort(404)

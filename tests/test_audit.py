@@ -203,3 +203,23 @@ def test_cli_says_what_happened_in_russian(office, demo):
     newest = runner_output(demo, "audit", "--limit", "1")[0].split("\t")
     assert newest[1] == "email_changed"
     assert newest[6] == "Изменён e-mail жильца: с a@x.ru на b@x.ru"
+
+
+def test_log_says_which_settings_changed_from_what_to_what(office, client, demo):
+    from test_office import SETTINGS
+    changed = dict(SETTINGS, pay_by_day="15", phone="+7 846 200-00-00", address="",
+                   registration_check="email", inn="7707083893")
+    assert client.post(f"/office/{office.id}/settings", data=changed).status_code == 302
+    assert client.post(f"/office/{office.id}/settings", data=changed).status_code == 302
+    found = rows(client.get(f"/office/{office.id}/audit").get_data(as_text=True))
+    assert len(found["settings_changed"]) == 1  # saving the same values again changes nothing
+    detail = found["settings_changed"][0][5]
+    for part in ["ИНН: «6312345675» → «7707083893»", "Оплатить до (день месяца): «10» → «15»",
+                 "Адрес: «г. Самара, ул. Солнечная, д. 12» → пусто",
+                 "Телефон: «+7 (846) 200-00-01» → «+7 846 200-00-00»",
+                 "Проверка при регистрации: «Код регистрации из квитанции» → «E-mail, загруженный "
+                 "бухгалтером»"]:
+        assert part in detail, detail
+    assert "registration_check" not in detail and '{"' not in detail
+    lines = runner_output(demo, "audit")
+    assert any("ИНН: «6312345675» → «7707083893»" in line for line in lines)

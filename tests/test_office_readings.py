@@ -112,16 +112,19 @@ def test_csv_export_columns_and_escaping(meters, office, client):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == COLUMNS
     by_serial = {row[2]: dict(zip(COLUMNS, row)) for row in rows[1:]}
-    assert set(by_serial) == {"CW-1", "'+79001234567"}
+    assert set(by_serial) == {"CW-1", "+79001234567"}  # a number: no formula, no apostrophe
     cold = by_serial["CW-1"]
-    assert cold["account"] == "100001" and cold["period"] == "2026-03"
-    assert cold["t1"] == "112,000" and cold["t2"] == "" and cold["source"] == "resident"
-    assert cold["place"] == "'=HYPERLINK(\"http://evil\")"
-    power = by_serial["'+79001234567"]
-    assert (power["t1"], power["t2"]) == ("1200,500", "600,250")
-    assert power["status"] == "flagged" and power["reason"] == "'-meter replaced"
+    assert cold["Лицевой счёт"] == "100001" and cold["Период"] == "03.2026"
+    assert cold["Показания Т1"] == "112,000" and cold["Показания Т2"] == ""
+    assert cold["Источник"] == "жилец" and cold["Вид"] == "ХВС"
+    assert cold["Место установки"] == "'=HYPERLINK(\"http://evil\")"
+    power = by_serial["+79001234567"]
+    assert (power["Показания Т1"], power["Показания Т2"]) == ("1200,500", "600,250")
+    assert power["Статус"] == "на проверке" and power["Причина"] == "'-meter replaced"
+    assert power["Вид"] == "электроэнергия" and power["Тарифность"] == "2"
     for row in rows[1:]:
-        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+        assert not any(cell.startswith(("=", "@")) for cell in row), row
+        assert not any(cell.startswith(("+", "-")) and not cell[1:].isdigit() for cell in row)
 
 
 def test_xlsx_export_columns_and_escaping(meters, office, client):
@@ -131,23 +134,40 @@ def test_xlsx_export_columns_and_escaping(meters, office, client):
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == COLUMNS
     by_serial = {row[2]: dict(zip(COLUMNS, row)) for row in rows[1:]}
-    power = by_serial["'+79001234567"]
-    assert power["t1"] == pytest.approx(1200.5) and power["t2"] == pytest.approx(600.25)
-    assert power["reason"] == "'-meter replaced" and power["zones"] == 2
-    assert isinstance(by_serial["CW-1"]["submitted_at"], datetime)
-    assert by_serial["CW-1"]["place"] == "'=HYPERLINK(\"http://evil\")"
+    power = by_serial["+79001234567"]
+    assert power["Показания Т1"] == pytest.approx(1200.5)
+    assert power["Показания Т2"] == pytest.approx(600.25)
+    assert power["Причина"] == "-meter replaced" and power["Тарифность"] == 2
+    assert isinstance(by_serial["CW-1"]["Дата передачи"], datetime)
+    assert by_serial["CW-1"]["Место установки"] == "=HYPERLINK(\"http://evil\")"
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
-            if isinstance(cell.value, str):
-                assert not cell.value.startswith(("=", "+", "-", "@"))
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "@", "-")):
+                assert cell.quotePrefix and cell.data_type == "s", cell.coordinate  # kept as text
 
 
 def test_export_of_apartment_and_serial_escaped(meters, office, client):
     r = client.get(f"/office/{office.id}/readings/export.csv?period=2026-02")
     rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig")), delimiter=";"))
     quiet = [dict(zip(COLUMNS, row)) for row in rows[1:] if row[0] == "100003"][0]
-    assert quiet["apartment"] == "'-3" and quiet["meter_serial"] == "'@SUM(A1)"
+    assert quiet["Квартира"] == "-3" and quiet["Заводской номер"] == "'@SUM(A1)"
+
+
+def test_export_speaks_russian_whatever_the_page_language(meters, office, client, demo):
+    with demo.app_context():
+        Reading.update(reason="meter replaced or past its maximum").where(
+            Reading.meter == meters["power"]).execute()
+    client.post("/lang/en")
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/office/{office.id}/readings/export.csv?period=2026-03").get_data().decode("utf-8-sig")),
+        delimiter=";"))
+    power = [dict(zip(COLUMNS, row)) for row in rows[1:] if row[0] == "100002"][0]
+    assert power["Причина"] == "счётчик заменён или перешёл через максимум"
+    assert re.fullmatch(r"\d\d\.03\.2026 \d\d:\d\d", power["Дата передачи"])
+    sheet = load_workbook(io.BytesIO(client.get(
+        f"/office/{office.id}/readings/export.xlsx?period=2026-03").get_data())).active
+    assert sheet.title == "Показания" and sheet["D1"].value == "Вид"
 
 
 def test_unknown_export_format_is_404(meters, office, client):
@@ -155,8 +175,10 @@ def test_unknown_export_format_is_404(meters, office, client):
 
 
 @pytest.mark.parametrize("text, cell", [
-    ("=1+1", "'=1+1"), ("+7", "'+7"), ("-3", "'-3"), ("@A1", "'@A1"), ("\tx", "'\tx"),
-    ("кухня", "кухня"), ("", ""), (None, ""), ("a=b", "a=b"),
+    ("=1+1", "'=1+1"), ("+7", "+7"), ("-3", "-3"), ("-12.5", "-12.5"), ("@A1", "'@A1"),
+    ("\tx", "'\tx"), ("кухня", "кухня"), ("", ""), (None, ""), ("a=b", "a=b"),
+    ("2026-03-20", "2026-03-20"), ("+7 900 123-45-67", "'+7 900 123-45-67"),
+    ("-meter replaced", "'-meter replaced"), ("кухня, -1", "кухня, -1"), ("=5", "'=5"),
 ])
 def test_safe_cell(text, cell):
     assert safe_cell(text) == cell
@@ -222,7 +244,13 @@ def test_csv_export_is_safe_for_readers_splitting_on_commas(meters, office, clie
     assert "'-place,'=2+2; '@SUM(A1)" in content
     for delimiter in (";", ","):
         for row in csv.reader(io.StringIO(content), delimiter=delimiter):
-            assert not any(cell.strip().startswith(("=", "+", "-", "@")) for cell in row), row
+            assert not any(formula(cell) for cell in row), row
     for line in content.splitlines():  # a reader that splits without minding quotes
         for cell in re.split("[,;]", line):
-            assert not cell.strip().startswith(("=", "+", "-", "@")), line
+            assert not formula(cell), line
+
+
+def formula(cell):
+    """A cell a spreadsheet would run: = + - @ first and not a plain number (+7900…, -3)."""
+    cell = cell.strip()
+    return cell.startswith(("=", "+", "-", "@")) and not re.fullmatch(r"[+-]\d+(\.\d+)?", cell)
