@@ -124,16 +124,3 @@ def balance_text(value):
 def pay_by_date(hoa, period):
     following = add_months(period, 1)
     return following.replace(day=min(max(hoa.pay_by_day, 1), last_day_of_month(following).day))
-
-
-# The PDF code (fpdf2, fontTools, PIL: ~20 MB per worker) is loaded on the first receipt only.
-def render_receipt(statement, meters):
-    """One account's receipt for one month as PDF bytes."""
-    import receipt_pdf
-    return receipt_pdf.render_receipt(statement, meters)
-
-
-def render_batch(items, progress=None):
-    """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
-    import receipt_pdf
-    return receipt_pdf.render_batch(items, progress)

@@ -15,9 +15,8 @@ import forked
 import receipts
 from auth import resident_required
 from readings import today
-from models import (
-    Account, Charge, Hoa, Meter, MonthBalance, Payment, Prepared, Reading, db, parse_period,
-)
+from models import Account, Charge, Hoa, Meter, MonthBalance, Payment, Reading, db, parse_period
+from speedups import Prepared
 
 bp = Blueprint("statements", __name__, cli_group=None)
 
@@ -26,7 +25,7 @@ YEAR = re.compile(r"[0-9]{4}")
 RECENT_MONTHS = 12  # the statements page without ?year=
 
 
-# the queries every statement page runs, their SQL built once (models.Prepared); a month
+# the queries every statement page runs, their SQL built once (speedups.Prepared); a month
 # range's ends are dates, date.min and date.max when open
 CHARGE_SUMS = Prepared(lambda account_id, since, until: (
     Charge.select(Charge.period, fn.SUM(Charge.amount), fn.SUM(Charge.recalculation),
@@ -235,7 +234,10 @@ def house_receipts(hoa, period, accounts=None, progress=None):
             if statement is not None:
                 yield statement, meter_readings(account, period)
 
-    return receipts.render_batch(items(), progress=progress)
+    # imported here: the web worker imports this module, and the PDF code (fpdf2, fontTools:
+    # ~30 MB) is loaded only where receipts are drawn, in the render process or the command
+    import receipt_pdf
+    return receipt_pdf.render_batch(items(), progress=progress)
 
 
 # --- the resident's pages --------------------------------------------------------------------
@@ -330,7 +332,7 @@ def receipt(period):
     if page:
         return page
     account = current_user.account
-    pdf = forked.run(receipts.render_receipt, statement, meter_readings(account, period))
+    pdf = forked.run("receipt_pdf.render_receipt", statement, meter_readings(account, period))
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"receipt-{account.number}-{period:%Y-%m}.pdf")
 
