@@ -1,8 +1,5 @@
-"""The database: the connection (SQLite with its pragmas, or PostgreSQL), its pool, and
-queries whose SQL is built once (`Prepared`)."""
-import weakref
-from datetime import date, timedelta
-
+"""The database: the connection (SQLite with its pragmas, or PostgreSQL) and its pool (the
+queries whose SQL is built once, `Prepared`, are in speedups.py)."""
 from peewee import DatabaseProxy
 from playhouse.pool import PooledSqliteDatabase
 
@@ -48,68 +45,3 @@ def close_all_connections():
         db.close()
     if hasattr(db.obj, "close_all"):
         db.obj.close_all()
-
-
-
-class Prepared:
-    """A select whose SQL is built once per database, then only run again with new values.
-
-    Peewee spends ~10 µs a selected column building SQL: 0.5 ms for a resident with their
-    account and HOA, thirty times what the indexed lookup itself takes (bench/). Queries run
-    on every page use this. `build(*values)` returns the query; the values (ints, strings,
-    dates) must reach the SQL unchanged, as parameters.
-    """
-
-    def __init__(self, build):
-        self.build, self.compiled = build, weakref.WeakKeyDictionary()
-        self.states = weakref.WeakKeyDictionary()
-
-    def __call__(self, *values):
-        database = db.obj
-        compiled = self.compiled.get(database)
-        if compiled is None:
-            compiled = self.compiled[database] = self.compile(values)
-        query, sql, params, slots = compiled
-        if slots is None:  # the values could not be told apart from the SQL: no caching
-            return iter(self.build(*values))
-        params = list(params)
-        for position, index in slots:
-            params[position] = values[index]
-        wrapper = query._get_cursor_wrapper(database.execute_sql(sql, params))
-        # how result columns become objects depends on the SQL only: work it out once
-        # (peewee's initialize() resolves every column on every query otherwise)
-        state = self.states.get(database)
-        if state is None:
-            fresh = set(vars(wrapper))
-            wrapper.initialize()
-            state = self.states[database] = {key: value for key, value in vars(wrapper).items()
-                                             if key not in fresh}
-        else:
-            vars(wrapper).update(state)
-        wrapper.initialized = True
-        return wrapper.iterator()
-
-    def compile(self, values):
-        markers = [marker_like(value, i) for i, value in enumerate(values)]
-        query = self.build(*markers)
-        sql, params = query.sql()
-        slots = [(position, markers.index(param)) for position, param in enumerate(params)
-                 if any(param == m and type(param) is type(m) for m in markers)]
-        if {index for _, index in slots} != set(range(len(values))):
-            slots = None
-        return query, sql, params, slots
-
-    def first(self, *values):
-        rows = list(self(*values))  # read to the end: no statement is left open
-        return rows[0] if rows else None
-
-
-def marker_like(value, i):
-    """A value of the same type that real data never holds, to find a parameter's place."""
-    if isinstance(value, bool) or not isinstance(value, (int, str, date)):
-        raise TypeError(f"Prepared queries take ints, strings and dates, not {value!r}")
-    if isinstance(value, int):
-        return -(2 ** 62) - i
-    if isinstance(value, str):
-        return f"\x00prepared-{i}\x00"
-    return date(1, 1, 1) + timedelta(days=i)

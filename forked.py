@@ -31,6 +31,7 @@ as a child of the process that started it, so one started in gunicorn's master c
 used from the forked workers. Both go when their worker exits, even by SIGKILL (the render
 process watches its parent), so restarts and tests leave nothing behind.
 """
+import importlib
 import multiprocessing
 import os
 import signal
@@ -62,11 +63,13 @@ _pool_lock = threading.Lock()
 
 def run(function, *args, database=False, timeout=300):
     """function(*args) -> bytes, computed in the render process. `function` and `args` must
-    pickle (module-level functions, model objects). With `database`, the job opens a
-    connection of its own; otherwise any database use in it fails. In-process when
-    DOMKOM_RENDER_IN_CHILD is off."""
+    pickle (module-level functions, model objects); `function` may be given by its dotted name
+    ("receipt_pdf.render_receipt"), and its module is then imported only where it runs, so
+    the worker never loads the PDF code. With `database`, the job opens a connection of its
+    own; otherwise any database use in it fails. In-process when DOMKOM_RENDER_IN_CHILD is
+    off."""
     if not current_app.config.get("RENDER_IN_CHILD", True):
-        return function(*args)
+        return resolve(function)(*args)
     url = current_app.config["DATABASE"] if database else None
     start = time.monotonic()
     future = _renderer().submit(_job, function, args, url, timeout)
@@ -79,6 +82,14 @@ def run(function, *args, database=False, timeout=300):
         raise RuntimeError("rendering in a child process failed: the process ended") from None
     except Exception as error:  # the job's own, raised in the render process
         raise RuntimeError(f"rendering in a child process failed: {error!r}") from error
+
+
+def resolve(function):
+    """A function, or the function a dotted name ("module.name") names."""
+    if not isinstance(function, str):
+        return function
+    module, name = function.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def _renderer():
@@ -119,6 +130,7 @@ def _job(function, args, url, timeout):
     """In the render process: one job, ended by SIGALRM's default action (the process goes,
     not only the job) when it runs over `timeout`; a connection of its own if asked."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
+    function = resolve(function)
     try:
         if url is None:
             return function(*args)

@@ -1,40 +1,23 @@
 """How pages write money, volumes, months and days, and their translations, made cheap.
 
 A statement page formats a few hundred values and translates dozens of strings; done through
-Flask-Babel's generic helpers, that was a third of the page's time (bench/profile_pages.py).
+Flask-Babel's generic helpers, that was a third of the page's time (bench/profile_pages.py);
+the speed-ups that reach into Flask-Babel and Jinja are in speedups.py.
 """
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as babel_dates
-from flask import g, request, url_for
-from flask_babel import get_locale, get_translations
-from jinja2.ext import Extension
-from jinja2.lexer import TOKEN_DOT, TOKEN_LBRACKET, TOKEN_NAME, TOKEN_RBRACKET, Token
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from ledger import balance_summary, standing_of
+from speedups import install_template_speedups, request_translations
 from texts import link_web_addresses, unit_text
 
 CENT = Decimal("0.01")
 CENTS_ZERO = Decimal("0.00")
-
-
-def request_translations():
-    """The request's translations, looked up once per locale and request.
-
-    Flask-Babel's own template gettext walks flask.g four times for every string. The cache
-    sits on Babel's per-request namespace and is keyed by the locale object, so
-    force_locale() and a language switch still take effect."""
-    ctx = vars(g._get_current_object()).get("_flask_babel") if g else None
-    if ctx is None:
-        return get_translations()
-    cached = vars(ctx).get("domkom_translations")
-    if cached is None or cached[0] is not vars(ctx).get("babel_locale"):
-        translations = get_translations()
-        cached = ctx.domkom_translations = (get_locale(), translations)
-    return cached[1]
 
 
 def _(message, **variables):
@@ -131,76 +114,6 @@ def format_balance(value):
     return Markup('<span class="money">%s</span>') % format_money(amount)
 
 
-class TemplateMessages:
-    """`_messages["text"]`: the request's translation of a constant message, as the i18n
-    extension's `_("text")` gives it in an autoescaped template (safe, `%%` read as `%`)."""
-
-    def __getitem__(self, message):
-        text = request_translations().ugettext(message)
-        return Markup(text % {} if "%" in text else text)
-
-
-class TemplateLinks:
-    """`_links["endpoint"]`: url_for("endpoint") remembered per script root (the endpoints
-    without arguments: the menus' and footers' links, the same on every page)."""
-
-    def __init__(self):
-        self.cache = {}
-
-    def __getitem__(self, endpoint):
-        key = (request.script_root, endpoint)
-        url = self.cache.get(key)
-        if url is None:
-            if len(self.cache) > 1000:
-                self.cache.clear()
-            url = self.cache[key] = url_for(endpoint)
-        return url
-
-
-class ConstantCalls(Extension):
-    """Compiles `_("text")` and `url_for("endpoint")` with a single constant argument into
-    lookups (`_messages["text"]`, `_links["endpoint"]`) in autoescaped templates.
-
-    Each call in a template goes through Jinja's Context.call, twice for a message; a page
-    has 20–60 such calls, and they were a fifth of its time (bench/profile_pages.py). Message
-    extraction reads the template source, so the catalogue is unaffected."""
-
-    targets = {"_": "_messages", "url_for": "_links"}
-
-    def filter_stream(self, stream):
-        autoescape = self.environment.autoescape
-        if callable(autoescape):
-            autoescape = autoescape(stream.filename or stream.name)
-        if not autoescape:
-            yield from stream
-            return
-        window, previous = [], None
-        for token in stream:
-            window.append(token)
-            while window and not self.could_match(window, previous):
-                previous = window.pop(0)
-                yield previous
-            if len(window) == 4:
-                name, _lparen, argument, rparen = window
-                yield Token(name.lineno, TOKEN_NAME, self.targets[name.value])
-                yield Token(name.lineno, TOKEN_LBRACKET, "[")
-                yield argument
-                previous = Token(rparen.lineno, TOKEN_RBRACKET, "]")
-                yield previous
-                window = []
-        yield from window
-
-    def could_match(self, window, previous):
-        """Whether the tokens so far begin `name("constant")`, the name not an attribute."""
-        pattern = (("name", self.targets), ("lparen", None), ("string", None), ("rparen", None))
-        if previous is not None and previous.type == TOKEN_DOT:
-            return False
-        for token, (kind, values) in zip(window, pattern):
-            if token.type != kind or (values is not None and token.value not in values):
-                return False
-        return True
-
-
 def install(app, **template_globals):
     """Every filter and template global, and a template gettext that looks the translations up
     once a request; `template_globals` are the application's own (its languages, menus)."""
@@ -210,11 +123,4 @@ def install(app, **template_globals):
                                  unit=unit_text, links=link_web_addresses)
     app.jinja_env.globals.update(template_globals, balance_summary=balance_summary,
                                  standing_of=standing_of)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        newstyle=True)
-    app.jinja_env.globals.update(_messages=TemplateMessages(), _links=TemplateLinks())
-    app.jinja_env.add_extension(ConstantCalls)
+    install_template_speedups(app.jinja_env)

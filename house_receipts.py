@@ -24,7 +24,6 @@ from peewee import Case, IntegrityError, fn
 
 import forked
 import jobs
-import receipts
 from database import close_all_connections, open_database
 from ledger import Statement, accounts_with_data, meter_readings
 from meter_models import Meter, Reading
@@ -87,7 +86,10 @@ def house_items(hoa, period, accounts):
 def house_receipts(hoa, period, accounts=None, progress=None):
     """One PDF with the receipt of every account having data for the month, in address order."""
     accounts = accounts_with_data(hoa, period) if accounts is None else accounts
-    return receipts.render_batch(house_items(hoa, period, accounts), progress=progress)
+    # imported here: the web worker imports this module, and the PDF code (fpdf2, fontTools:
+    # ~30 MB) is loaded only where receipts are drawn, in the render process or the command
+    import receipt_pdf
+    return receipt_pdf.render_batch(house_items(hoa, period, accounts), progress=progress)
 
 
 # --- drawing the house on every core -----------------------------------------------------------
@@ -129,7 +131,8 @@ def draw_slice(url, hoa_id, period, account_ids, page_limit, job_id=None, attemp
         by_id = {account.id: account for account in
                  Account.select().where(Account.id.in_(account_ids))}
         progress = Progress(job_id, attempt) if job_id else None
-        files = receipts.render_files(
+        import receipt_pdf  # in the render process only, as in house_receipts()
+        files = receipt_pdf.render_files(
             house_items(hoa, period, [by_id[i] for i in account_ids]), page_limit, progress)
         if progress:
             progress.flush()

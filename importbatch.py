@@ -16,8 +16,8 @@ from importcolumns import ACCOUNT_BLANKS, KINDS, METER_UNITS
 from importfiles import Problem, parse_file
 from meter_models import Meter
 from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, db
+from speedups import insert_rows
 
-INSERT_BATCH = 2000
 MAX_PROBLEMS = 200  # shown on the preview page; the command line prints them all
 
 
@@ -362,17 +362,3 @@ def meter_columns(titles):
     if columns & {"zones", "initial_t1", "initial_t2", "initial_t3"}:
         columns |= {"zones", "initial_t2", "initial_t3"}
     return columns
-
-
-def insert_rows(model, fields, rows):
-    """One prepared INSERT run over every row: Model.insert_many builds its SQL value by value
-    in Python, which made a 100,000-row month seven times slower than sqlite3's executemany."""
-    if not rows:
-        return
-    table = model._meta.table_name
-    names = ", ".join(f.column_name for f in fields)
-    marks = ", ".join([db.param] * len(fields))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    cursor = db.cursor()  # peewee registers sqlite3 adapters for Decimal and date
-    for start in range(0, len(rows), INSERT_BATCH):
-        cursor.executemany(sql, rows[start:start + INSERT_BATCH])

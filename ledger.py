@@ -8,13 +8,14 @@ from decimal import Decimal
 from peewee import Select, fn
 
 from meter_models import Meter, Reading
-from models import Account, Charge, MonthBalance, Payment, Prepared, db, today
+from models import Account, Charge, MonthBalance, Payment, db, today
 from periods import add_months, last_day_of_month
+from speedups import Prepared
 
 ZERO = Decimal("0.00")
 
 
-# the queries every statement page runs, their SQL built once (database.Prepared); a month
+# the queries every statement page runs, their SQL built once (speedups.Prepared); a month
 # range's ends are dates, date.min and date.max when open
 CHARGE_SUMS = Prepared(lambda account_id, since, until: (
     Charge.select(Charge.period, fn.SUM(Charge.amount), fn.SUM(Charge.recalculation),

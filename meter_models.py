@@ -9,8 +9,8 @@ from peewee import (
     BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
 )
 
-from database import Prepared
 from models import Account, Accountant, BaseModel, Resident, choices, now
+from speedups import Prepared
 
 class MeterKind(NamedTuple):
     label: str  # the pages' name, translated

@@ -12,8 +12,9 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from database import Prepared, db
+from database import db
 from periods import ReadingsWindow, today
+from speedups import Prepared
 
 
 def now():

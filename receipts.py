@@ -114,20 +114,3 @@ def balance_text(value):
     return f"{BALANCE_WORDS[side]} {money(amount)}" if side else money(amount)
 
 
-# The PDF code (fpdf2, fontTools, PIL: ~20 MB per worker) is loaded on the first receipt only.
-def render_receipt(statement, meters):
-    """One account's receipt for one month as PDF bytes."""
-    import receipt_pdf
-    return receipt_pdf.render_receipt(statement, meters)
-
-
-def render_batch(items, progress=None):
-    """Every (statement, meters) receipt in one PDF; `progress(n)` after each receipt."""
-    import receipt_pdf
-    return receipt_pdf.render_batch(items, progress)
-
-
-def render_files(items, page_limit, progress=None):
-    """The receipts in PDFs of at most `page_limit` pages each: [(bytes, receipts, pages)]."""
-    import receipt_pdf
-    return receipt_pdf.render_files(items, page_limit, progress)

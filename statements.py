@@ -88,6 +88,6 @@ def receipt(period):
     if page:
         return page
     account = current_user.account
-    pdf = forked.run(receipts.render_receipt, statement, meter_readings(account, period))
+    pdf = forked.run("receipt_pdf.render_receipt", statement, meter_readings(account, period))
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"receipt-{account.number}-{period:%Y-%m}.pdf")

@@ -203,7 +203,7 @@ def main():
             # a resident's download: fresh document, fonts, the QR code with the mask search
             receipts.qr_code.cache_clear()
             statement = ledger.Statement.for_month(account, PERIOD)
-            return receipts.render_receipt(statement, ledger.meter_readings(account, PERIOD))
+            return receipt_pdf.render_receipt(statement, ledger.meter_readings(account, PERIOD))
 
         one_receipt(0)  # warm imports and caches
         singles = [timed(one_receipt, i)[0] for i in range(15)]

@@ -5,7 +5,8 @@ from decimal import Decimal
 from flask import render_template_string
 from flask_babel import force_locale
 
-from formats import ConstantCalls, format_balance, format_day, format_money, format_period
+from formats import format_balance, format_day, format_money, format_period
+from speedups import ConstantCalls
 
 
 def test_money_is_written_the_russian_way():

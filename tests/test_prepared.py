@@ -1,4 +1,4 @@
-"""Queries prepared once (database.Prepared) give what the plain queries give, value after value."""
+"""Queries prepared once (speedups.Prepared) give what the plain queries give, value after value."""
 import logging
 from datetime import date
 

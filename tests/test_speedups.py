@@ -1,0 +1,143 @@
+"""speedups.py: each fast path gives exactly what the plain library call gives, and the library
+internals it relies on are still there (an upgrade that changes one fails here, loudly)."""
+import inspect
+from datetime import date
+from decimal import Decimal
+
+from flask import g
+from flask_babel import force_locale, get_translations
+from jinja2 import Environment
+from jinja2.ext import Extension
+from jinja2.lexer import Token
+from peewee import CursorWrapper, DatabaseProxy, Model, ModelSelect, Select
+
+from factories_meters import add_reading, make_meter
+
+import ledger
+import meter_models
+import models
+import speedups
+from models import Account, Charge, Hoa, MonthBalance, Payment, Resident, db
+
+
+def plain(row):
+    """A row as comparable data: a model with the models joined to it, or the tuple itself."""
+    if isinstance(row, Model):
+        return type(row), row.__data__, {k: plain(v) for k, v in row.__rel__.items()}
+    return row
+
+
+def test_peewees_cursor_wrapper_internals_are_what_prepared_uses(demo):
+    for query_class in (ModelSelect, Select):
+        parameters = list(inspect.signature(query_class._get_cursor_wrapper).parameters)
+        assert parameters == ["self", "cursor"], query_class
+    for name in ("initialize", "iterator"):
+        assert list(inspect.signature(getattr(CursorWrapper, name)).parameters) == ["self"]
+    with demo.app_context():
+        query = Account.select().where(Account.id == 1)
+        assert isinstance(query._database, DatabaseProxy) and query._database.obj is db.obj
+        wrapper = query._get_cursor_wrapper(db.execute_sql(*query.sql()))
+        assert isinstance(wrapper, CursorWrapper) and wrapper.initialized is False
+        assert [plain(row) for row in wrapper.iterator()] == [plain(row) for row in query]
+
+
+def prepared_calls(demo):
+    """(name, Prepared, values) for every prepared query of the tree, on the demo's data."""
+    with demo.app_context():
+        meter = make_meter("100001")
+        period = date(2026, 2, 1)
+        for month, value in ((1, 10), (2, 12), (2, 13), (3, 20)):
+            add_reading(meter, date(2026, month, 1), value)
+        account = meter.account
+        hoa = Hoa.get(Hoa.prefixes == "10")
+        resident = Resident.create(account=account, email="r@example.ru", password_hash="x")
+        day = date(2026, 3, 1)
+    by_arguments = {
+        ("rid",): (resident.id,), ("day",): (day,), ("hoa_id", "day"): (hoa.id, day),
+        ("account_id",): (account.id,), ("meter_id", "before"): (meter.id, date(2026, 12, 1)),
+        ("meter_id", "before", "months"): (meter.id, date(2026, 12, 1), 6),
+        ("meter_id", "period"): (meter.id, period),
+        ("account_id", "since", "until"): (account.id, date.min, date.max),
+    }
+    calls = []
+    for module in (models, meter_models, ledger):
+        for name, value in vars(module).items():
+            if isinstance(value, speedups.Prepared):
+                arguments = tuple(inspect.signature(value.build).parameters)
+                calls.append((f"{module.__name__}.{name}", value, by_arguments[arguments]))
+    assert len(calls) >= 15
+    return calls
+
+
+def test_every_prepared_query_returns_what_the_plain_query_returns(demo_full):
+    calls = prepared_calls(demo_full)
+    with demo_full.app_context():
+        for name, prepared, values in calls:
+            expected = [plain(row) for row in prepared.build(*values)]
+            for _ in range(3):  # the first call compiles, the next ones reuse
+                assert [plain(row) for row in prepared(*values)] == expected, name
+        some = [rows for name, prepared, values in calls for rows in [list(prepared(*values))]
+                if rows]
+        assert len(some) >= 12  # the comparison saw rows, not only empty lists
+
+
+def test_insert_rows_rounds_as_the_fields_do(demo):
+    """Money to kopecks and volumes to thousandths, as a save through peewee stores them."""
+    fields = [Charge.account, Charge.period, Charge.service, Charge.unit, Charge.volume,
+              Charge.tariff, Charge.amount, Charge.recalculation, Charge.benefit]
+    row = ("Вода", "м³", Decimal("1.23456"), Decimal("35.123456"), Decimal("43.36501"),
+           Decimal("-0.005"), Decimal("1.9999"))
+    with demo.app_context():
+        fast, slow = Account.by_number("100001"), Account.by_number("100002")
+        speedups.insert_rows(Charge, fields, [(fast.id, date(2026, 3, 1)) + row])
+        Charge.create(**dict(zip([f.name for f in fields], (slow.id, date(2026, 3, 1)) + row)))
+        stored = {c.account_id: c for c in Charge.select().where(Charge.period == date(2026, 3, 1))}
+        got = [stored[fast.id].__data__[f.name] for f in fields[2:]]
+        assert got == [stored[slow.id].__data__[f.name] for f in fields[2:]]
+        assert got == ["Вода", "м³", Decimal("1.235"), Decimal("35.1235"), Decimal("43.37"),
+                       Decimal("-0.00"), Decimal("2.00")]
+        speedups.insert_rows(MonthBalance, [MonthBalance.account, MonthBalance.period,
+                                            MonthBalance.opening_balance, MonthBalance.penalty],
+                             [(fast.id, date(2026, 3, 1), Decimal("10.125"), 0)])
+        speedups.insert_rows(Payment, [Payment.account, Payment.period, Payment.paid_on,
+                                       Payment.amount, Payment.reference],
+                             [(fast.id, date(2026, 3, 1), date(2026, 3, 5), Decimal("99.995"),
+                               "п/п 1")])
+        balance = MonthBalance.get(MonthBalance.account == fast.id)
+        assert (balance.opening_balance, balance.penalty) == (Decimal("10.12"), Decimal("0.00"))
+        assert Payment.get(Payment.account == fast.id).amount == Decimal("100.00")
+
+
+def test_insert_rows_uses_peewees_database_and_field_internals(demo):
+    assert isinstance(Charge._meta.database, DatabaseProxy)
+    assert Charge.amount.column_name == "amount" and Charge.account.column_name == "account_id"
+    assert Charge.amount.auto_round and Charge.volume.auto_round and Charge.tariff.auto_round
+    with demo.app_context():
+        assert db.param in ("?", "%s")
+        assert hasattr(db.cursor(), "executemany")
+
+
+def test_request_translations_are_flask_babels_own(app):
+    with app.test_request_context():
+        for lang in ("ru", "en", "ru"):
+            with force_locale(lang):
+                assert speedups.request_translations() is get_translations()
+                state = vars(g._get_current_object())["_flask_babel"]
+                assert "babel_locale" in vars(state)
+                # the cache is in use: without it the speed-up is gone quietly
+                assert vars(state)["domkom_translations"][1] is get_translations()
+                assert speedups.request_translations().ugettext("Log in") == \
+                    ("Войти" if lang == "ru" else "Log in")
+
+
+def test_jinjas_token_stream_is_what_constant_calls_rewrites(app):
+    assert list(Token._fields) == ["lineno", "type", "value"]
+    assert "filter_stream" in vars(Extension)
+    assert list(inspect.signature(Extension.filter_stream).parameters) == ["self", "stream"]
+    plain_stream = Environment(autoescape=True)._tokenize('{{ _("Help") }}', "p.html")
+    tokens = [(t.type, t.value) for t in plain_stream]
+    assert tokens == [("variable_begin", "{{"), ("name", "_"), ("lparen", "("),
+                      ("string", "Help"), ("rparen", ")"), ("variable_end", "}}")]
+    rewritten = app.jinja_env._tokenize('{{ _("Help") }}', "p.html")
+    assert [t.value for t in rewritten][1:5] == ["_messages", "[", "Help", "]"]
+    assert speedups.ConstantCalls in [type(e) for e in app.jinja_env.extensions.values()]
