@@ -46,7 +46,8 @@ test-pg: install-dev
 	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); fi
 
 # `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
-# `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
+# `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run, BENCH_ARGS=--only-mail
+# for the mail benchmark alone (bench/bench_mail.py). Writes bench/results.md.
 DB ?= sqlite
 bench: install-dev
 	@command -v wrk >/dev/null || { apt-get update -qq && \
