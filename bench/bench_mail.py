@@ -16,6 +16,7 @@ counts every letter it receives by its address, so a letter lost or sent twice s
 """
 import argparse
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -265,6 +266,7 @@ def main():
             thing.stop()
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def throughput(app, env, workdir, port, letters, batch, started):
