@@ -53,7 +53,8 @@ test-deploy: install-dev
 	DOMKOM_TEST_DEPLOY=1 $(PY) -m pytest -q tests/test_deploy_*.py $(PYTEST_ARGS)
 
 # `make bench` (SQLite), `make bench DB=pg` (a throw-away PostgreSQL cluster, or BENCH_PG_URL),
-# `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run. Writes bench/results.md.
+# `make bench DB=both`; BENCH_ARGS="--sizes 1000 --seconds 3" for a quick run, BENCH_ARGS=--only-mail
+# for the mail benchmark alone (bench/bench_mail.py). Writes bench/results.md.
 DB ?= sqlite
 bench: install-dev
 	@command -v wrk >/dev/null || { apt-get update -qq && \

@@ -1,11 +1,13 @@
 """`make bench`: Domkom under gunicorn (2 sync workers) driven by wrk, against a hello-world route.
 
-    python bench/run.py [--db sqlite|pg|both] [--sizes 1000,100000] [--seconds 5]
+    python bench/run.py [--db sqlite|pg|both] [--sizes 1000,100000] [--seconds 5] [--only-mail]
 
 For each database and data size: generate the data (bench/generate.py, kept in bench/work/
 between runs), start gunicorn on 127.0.0.1, log residents in over HTTP, find each page's
 address the way a browser would (following links and forms), then let wrk request each page
-for a few seconds, rotating residents. Prints one table and writes bench/results.md.
+for a few seconds, rotating residents. Then bench/bench_mail.py on the same database kind
+(the worker sending 10,000 letters, a stalled mail server). Prints the figures and writes
+bench/results.md.
 """
 import argparse
 import json
@@ -467,6 +469,14 @@ class Postgres:
                 admin.execute(f'CREATE DATABASE "{name}"')
         return urlsplit(self.url)._replace(path="/" + name).geturl()
 
+    def fresh_database(self, name):
+        """An empty database of that name (dropped first when an earlier run left it)."""
+        import psycopg
+        with psycopg.connect(self.url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return urlsplit(self.url)._replace(path="/" + name).geturl()
+
     def __exit__(self, *exc):
         if self.folder:
             subprocess.run([str(ROOT / ".ci" / "pg"), "stop", self.folder], check=False)
@@ -489,6 +499,42 @@ def extra_benchmarks(log):
         log(text)
         outputs[name] = text or f"exited with {run.returncode}"
     return outputs
+
+
+def mail_benchmark(db_kind, database, log):
+    """bench_mail.py on this database kind (a fresh SQLite file when database is None); its
+    figures are kept in bench/work/mail-<db>.json for the report."""
+    log(f"\n== bench_mail.py, {describe(database or '')} ==")
+    run = subprocess.run([PY, str(BENCH / "bench_mail.py")]
+                         + (["--database", database] if database else []),
+                         cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    text = (run.stdout + (run.stderr[-3000:] if run.returncode else "")).strip()
+    log(text)
+    (WORK / f"mail-{db_kind}.json").write_text(json.dumps({
+        "db": describe(database or ""), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(), "text": text or f"exited with {run.returncode}"},
+        ensure_ascii=False, indent=1))
+
+
+def mail_section():
+    """The report's Mail part: each database's latest bench_mail.py run."""
+    saved = sorted(WORK.glob("mail-*.json"), key=lambda p: p.name != "mail-sqlite.json")
+    if not saved:
+        return []
+    parts = ["### Mail", "",
+             "`bench/bench_mail.py` (`make bench BENCH_ARGS=--only-mail` runs only it): the "
+             "worker (`flask --app app worker`, 4 threads) sends 10,000 letters to an aiosmtpd "
+             "server on 127.0.0.1 while a second process asks for /login every 50 ms; then "
+             "registrations through gunicorn with no worker and with the worker hung on a "
+             "stalled SMTP server (accepts, never answers), and every letter counted by its "
+             "address at the server once it recovers. Targets: at least 50 letters a second, "
+             "the stalled registration's p50 within 1.5 × of the one with no mail, none lost, "
+             "none twice.", ""]
+    for path in saved:
+        data = json.loads(path.read_text())
+        parts += [f"{data['db']}, run {data['when']} on {data['machine']}:", "", "```",
+                  data["text"], "```", ""]
+    return parts
 
 
 def ratio(value, base):
@@ -567,9 +613,15 @@ def table(db_name, runs):
     return "\n".join(lines)
 
 
-def write_report(log):
-    """bench/results.md from every database's latest run kept in bench/work/."""
+def write_report(log, only_mail=False):
+    """bench/results.md from every database's latest run kept in bench/work/; with only_mail
+    the page tables already in results.md are kept as they are."""
     saved = sorted(WORK.glob("results-*.json"), key=lambda p: p.name != "results-sqlite.json")
+    if only_mail or not saved:
+        kept = (BENCH / "results.md").read_text() if (BENCH / "results.md").exists() else ""
+        parts = [kept.split("\n### Mail\n")[0].rstrip("\n") or "# Domkom benchmark", ""]
+        write_markdown(parts + mail_section(), log)
+        return
     parts = ["# Domkom benchmark", "",
              "`make bench` (SQLite) / `make bench DB=pg` / `make bench DB=both`. gunicorn with 2 "
              "sync workers and wrk (1 thread, 4 connections, 5 s per page after a 1 s warm-up) "
@@ -588,6 +640,10 @@ def write_report(log):
         parts += ["### Import and receipts", ""]
         for name, text in extra.items():
             parts += [f"`bench/{name}`:", "", "```", text, "```", ""]
+    write_markdown(parts + mail_section(), log)
+
+
+def write_markdown(parts, log):
     report = "\n".join(parts)
     (BENCH / "results.md").write_text(report)
     log("\n" + report)
@@ -610,24 +666,41 @@ def main():
     parser.add_argument("--residents", type=int, default=100)
     parser.add_argument("--skip-extra", action="store_true",
                         help="do not run bench_import.py and bench_receipts.py")
+    parser.add_argument("--skip-mail", action="store_true", help="do not run bench_mail.py")
+    parser.add_argument("--only-mail", action="store_true",
+                        help="run only bench_mail.py; the page tables in results.md are kept")
     args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    kinds = ["sqlite", "pg"] if args.db == "both" else [args.db]
+    if args.only_mail:
+        for db_kind in kinds:
+            if db_kind == "sqlite":
+                mail_benchmark(db_kind, None, log)
+            else:
+                with Postgres() as pg:
+                    mail_benchmark(db_kind, pg.fresh_database("domkom_bench_mail"), log)
+        write_report(log, only_mail=True)
+        return
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk (make bench does it)")
     sizes = [int(s) for s in args.sizes.split(",")]
-    WORK.mkdir(exist_ok=True)
-    log = lambda text: print(text, flush=True)  # noqa: E731
     extra = None if args.skip_extra else extra_benchmarks(log)
-    for db_kind in (["sqlite", "pg"] if args.db == "both" else [args.db]):
+    for db_kind in kinds:
         runs = {}
         if db_kind == "sqlite":
             for size in sizes:
                 runs[size] = measure(str(WORK / f"bench-{size}.db"), size, args.seconds,
                                      args.residents, log)
+            if not args.skip_mail:
+                mail_benchmark(db_kind, None, log)
         else:
             with Postgres() as pg:
                 for size in sizes:
                     runs[size] = measure(pg.database(size), size, args.seconds, args.residents,
                                          log)
+                if not args.skip_mail:
+                    mail_benchmark(db_kind, pg.fresh_database("domkom_bench_mail"), log)
         name = {"sqlite": "SQLite", "pg": "PostgreSQL"}[db_kind]
         (WORK / f"results-{db_kind}.json").write_text(json.dumps({
             "db": name, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
