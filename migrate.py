@@ -12,7 +12,10 @@ from flask import Blueprint
 from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models import MODELS, Accountant, AuditEvent, Hoa, OutgoingMail, ReminderSent, Setting, db
+from models import (
+    MODELS, Accountant, AuditEvent, Hoa, ImportJob, ImportSlot, OutgoingMail, PendingFile,
+    PendingUpload, ReminderSent, Setting, db,
+)
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -50,8 +53,15 @@ def to_3(migrator):
     to_3_office(migrator)
 
 
+def to_4_importjob(migrator):
+    """Uploads waiting for confirmation, the places for checking a load and the imports being
+    saved by the worker live in the database (files an older version left in IMPORT_DIR are
+    not carried over: they were at most 12 hours old)."""
+    db.create_tables([PendingUpload, PendingFile, ImportSlot, ImportJob], safe=True)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4_importjob)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import (
-    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
+    BlobField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField, DecimalField,
     ForeignKeyField, IntegerField, Model, TextField,
 )
 from playhouse.pool import PooledSqliteDatabase
@@ -676,6 +676,49 @@ class ImportLog(BaseModel):
     counts = TextField(default="{}")
 
 
+class PendingUpload(BaseModel):
+    """Uploaded files waiting between the preview and the confirmation, in the database so
+    that any app server and the worker find them; the session holds only the token."""
+    token = CharField(unique=True)
+    owner = IntegerField(index=True)  # the accountant who uploaded them
+    hoa = IntegerField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+    size = IntegerField(default=0)
+
+
+class PendingFile(BaseModel):
+    """One file of a PendingUpload, its bytes in one blob (within IMPORT_MAX_BYTES)."""
+    upload = ForeignKeyField(PendingUpload, backref="files", on_delete="CASCADE")
+    position = IntegerField()
+    name = CharField()
+    data = BlobField()
+
+
+class ImportSlot(BaseModel):
+    """One of IMPORT_CONCURRENT places for checking or saving a load, held by one request or
+    job until `until` (a holder killed midway lets it go then)."""
+    number = IntegerField(primary_key=True)
+    holder = CharField(default="")
+    until = DateTimeField(default=now)
+
+
+class ImportJob(BaseModel):
+    """A confirmed load saved by the worker (importjob.py): its state, progress and outcome."""
+    hoa = ForeignKeyField(Hoa, on_delete="CASCADE")
+    accountant = ForeignKeyField(Accountant, null=True, on_delete="SET NULL")
+    token = CharField()  # the PendingUpload's
+    ip = CharField(default="")
+    state = CharField(default="queued", index=True)  # queued, running, done, failed
+    rows_total = IntegerField(default=0)
+    rows_done = IntegerField(default=0)
+    attempts = IntegerField(default=0)  # claims so far; only the latest may finish it
+    outcome = TextField(default="")  # JSON: the saved totals, or the problems found
+    error = TextField(default="")
+    created_at = DateTimeField(default=now)
+    lease_until = DateTimeField(default=now)  # a worker killed midway lets the job go then
+    finished_at = DateTimeField(null=True)
+
+
 class AuditEvent(BaseModel):
     """A security-relevant event: registration, login, password change, release, import…"""
     at = DateTimeField(default=now, index=True)
@@ -734,7 +777,8 @@ class OutgoingMail(BaseModel):
 
 
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
-          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail]
+          Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
+          PendingUpload, PendingFile, ImportSlot, ImportJob]
 
 
 # --- small date helpers shared by every area -------------------------------------------------

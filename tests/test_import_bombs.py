@@ -5,13 +5,14 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 import bombs
 import importer
-from models import Account
+from models import Account, PendingFile, PendingUpload, now
 from test_import import CHARGES_HEADER, bad, problems, text, upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +90,7 @@ def test_reading_an_upload_stays_within_bounded_memory(tmp_path, kind):
 
 def pending_of(app, owner=None):
     with app.test_request_context():
-        return importer.pending(importer.stash_folder(), owner)
+        return list(importer.pending(owner))
 
 
 def test_an_accountant_keeps_at_most_two_uploads_waiting(demo):
@@ -121,11 +122,12 @@ def test_an_upload_over_the_servers_room_is_refused_with_a_message(office, clien
 def test_stale_uploads_are_removed(demo):
     with demo.test_request_context():
         old = importer.stash([("a.csv", b"x")], owner=7)
-        path = os.path.join(importer.stash_folder(), old)
-        past = time.time() - (importer.STASH_HOURS + 1) * 3600
-        os.utime(path, (past, past))
+        past = now() - timedelta(hours=importer.STASH_HOURS + 1)
+        PendingUpload.update(created_at=past).where(PendingUpload.token == old).execute()
         importer.stash([("b.csv", b"y")], owner=8)
-        assert not os.path.exists(path)
+        assert importer.unstash(old) is None
+        assert not PendingUpload.select().where(PendingUpload.token == old).exists()
+        assert PendingFile.select().count() == 1
 
 
 def test_a_load_waits_while_every_place_for_checking_is_taken(office, client, demo):
