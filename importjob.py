@@ -8,7 +8,10 @@ worker, handed the job back at its start, saves everything exactly once.
 """
 import json
 import logging
+import time
 from types import SimpleNamespace
+
+from flask import current_app
 
 import jobs
 import importer
@@ -78,11 +81,13 @@ def run(job, attempt):
             importer.discard(job.token)
             finish(job.id, attempt, FAILED, error=PROBLEMS, outcome=refusal(batch))
         return
+    log.info("import job %s: saving %s rows", job.id, rows)
     with db.atomic():
         if not finish(job.id, attempt, DONE, rows_done=rows):
             return  # a later attempt took the job over; it saves it
         totals = batch.save(job.accountant_id, job.ip)
         importer.discard(job.token)
+        time.sleep(current_app.config["IMPORT_PAUSE_BEFORE_COMMIT"])  # tests kill it here
         ImportJob.update(outcome=json.dumps(totals, ensure_ascii=False)).where(
             ImportJob.id == job.id).execute()
 
