@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from models import (
-    MODELS, Account, Charge, Hoa, ImportLog, Meter, MonthBalance, Notice, Payment, Reading,
+    MODELS, Account, Charge, Hoa, ImportJob, ImportLog, Meter, MonthBalance, Notice, Payment, Reading,
 )
 
 # Blueprints whose pages belong to nobody in particular
@@ -52,6 +52,7 @@ def other_data(app):
         ids["stranger"]["notice"] = Notice.create(hoa=polet, title=f"Объявление {MARK}")
         ids["stranger"]["import"] = ImportLog.create(hoa=polet, filename=f"{MARK}.csv",
                                                      sha256="0" * 64)
+        ids["stranger"]["job"] = ImportJob.create(hoa=polet, token="x" * 32, state="done")
         ids["stranger"]["hoa"] = polet
         ids["own_hoa"] = rassvet
         return ids
