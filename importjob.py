@@ -8,6 +8,8 @@ worker, handed the job back at its start, saves everything exactly once.
 """
 import json
 import logging
+import os
+import socket
 import time
 from types import SimpleNamespace
 
@@ -61,7 +63,7 @@ def claim(job):
     """Hold the job for this attempt; its number, or None when another attempt holds it."""
     moment = now()
     taken = (ImportJob.update(state=RUNNING, attempts=ImportJob.attempts + 1,
-                              lease_until=moment + importer.lease())
+                              lease_until=moment + importer.lease(), holder=this_worker())
              .where(ImportJob.id == job.id, ImportJob.state.in_([QUEUED, RUNNING]),
                     (ImportJob.state == QUEUED) | (ImportJob.lease_until < moment))
              .execute())
@@ -135,11 +137,33 @@ def saved_files(job):
     return json.loads(job.outcome or "{}").get("files", [])
 
 
+def this_worker():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def gone(holder):
+    """True when holder names a process of this machine that is no longer running."""
+    host, _colon, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 @jobs.at_start
 def hand_back_unfinished():
-    """Every import not finished gets a job: those of a worker that was killed midway wait
-    for their lease to end, in case another worker still runs them."""
+    """Every import not finished gets a job. One a killed worker of this machine was running
+    is taken up at once; one running elsewhere waits for its lease to end."""
     moment = now()
+    for job in ImportJob.select().where(ImportJob.state == RUNNING):
+        if gone(job.holder):
+            ImportJob.update(lease_until=moment).where(ImportJob.id == job.id,
+                                                       ImportJob.holder == job.holder).execute()
     for job in ImportJob.select().where(ImportJob.state.in_([QUEUED, RUNNING])):
         wait = (job.lease_until - moment).total_seconds() if job.state == RUNNING else 0
         save_import.schedule(args=(job.id,), delay=max(wait, 0))

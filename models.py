@@ -712,6 +712,7 @@ class ImportJob(BaseModel):
     rows_total = IntegerField(default=0)
     rows_done = IntegerField(default=0)
     attempts = IntegerField(default=0)  # claims so far; only the latest may finish it
+    holder = CharField(default="")  # "host:pid" of the worker running it
     outcome = TextField(default="")  # JSON: the saved totals, or the problems found
     error = TextField(default="")
     created_at = DateTimeField(default=now)

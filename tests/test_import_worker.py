@@ -64,13 +64,13 @@ def test_a_confirmed_load_is_saved_by_the_worker_while_its_page_shows_progress(t
 
 def test_a_worker_killed_while_saving_leaves_nothing_and_the_next_saves_it_once(tmp_path,
                                                                                workers):
-    app = queue_app(tmp_path, IMPORT_LEASE=3)
+    app = queue_app(tmp_path)
     client = app.test_client()
     hoa = log_in(app, client)
     assert upload(client, hoa, charges_file()).status_code == 200
     page = job_page(client.post(f"/office/{hoa.id}/import/confirm"))
     # the first worker writes every row, then waits before its commit, and is killed there
-    first = Worker(app, tmp_path / "worker-1.log", IMPORT_LEASE=3, IMPORT_PAUSE_BEFORE_COMMIT=60)
+    first = Worker(app, tmp_path / "worker-1.log", IMPORT_PAUSE_BEFORE_COMMIT=60)
     workers.append(first)
     wait_for(lambda: b"saving 3000 rows" in (tmp_path / "worker-1.log").read_bytes(),
              what="the first worker's saving")
@@ -81,7 +81,8 @@ def test_a_worker_killed_while_saving_leaves_nothing_and_the_next_saves_it_once(
     assert december(app) == (0, 0)  # never half
     with app.app_context():
         assert ImportJob.get().state == "running"
-    workers.append(Worker(app, tmp_path / "worker-2.log", IMPORT_LEASE=3))
+    # its lease (15 minutes) has not ended, but the next worker sees it is gone
+    workers.append(Worker(app, tmp_path / "worker-2.log"))
     wait_for(lambda: client.get(page).status_code == 302, what="the second worker's saving")
     assert "Данные сохранены: charges.csv." in text(client.get(page, follow_redirects=True))
     assert december(app) == (ROWS, 1)  # exactly once
