@@ -25,6 +25,7 @@ from importkinds import KINDS  # noqa: F401
 from models import ImportSlot, PendingFile, PendingUpload, db, now
 
 MAX_PROBLEMS = 200
+REQUEST_LEASE = 120  # seconds: longer than gunicorn's timeout kills a request checking a file
 
 
 def check(hoa, files, progress=None):
@@ -38,9 +39,11 @@ def slot(holder=None):
     saving a load, False when all are taken: a big file keeps a process busy for seconds to
     minutes, and the web workers must stay free for the residents. The places are rows in the
     database, so every app server and worker counts against the same limit; a holder killed
-    midway lets its place go after IMPORT_LEASE seconds."""
+    midway lets its place go after IMPORT_LEASE seconds, a request after REQUEST_LEASE; a job
+    handed to another worker takes its own place back."""
+    seconds = current_app.config["IMPORT_LEASE"] if holder else REQUEST_LEASE
     holder = holder or secrets.token_urlsafe(12)
-    number = take_slot(holder)
+    number = take_slot(holder, seconds)
     if number is None:
         yield False
         return
@@ -51,14 +54,15 @@ def slot(holder=None):
                                            ImportSlot.holder == holder).execute()
 
 
-def take_slot(holder):
+def take_slot(holder, seconds):
     """The number of the place taken for holder, or None when every place is in use."""
     moment = now()
     for number in range(current_app.config["IMPORT_CONCURRENT"]):
         ImportSlot.insert(number=number, holder="", until=moment).on_conflict_ignore().execute()
-        taken = (ImportSlot.update(holder=holder, until=moment + lease())
+        taken = (ImportSlot.update(holder=holder, until=moment + timedelta(seconds=seconds))
                  .where(ImportSlot.number == number,
-                        (ImportSlot.holder == "") | (ImportSlot.until < moment)).execute())
+                        (ImportSlot.holder == "") | (ImportSlot.holder == holder)
+                        | (ImportSlot.until < moment)).execute())
         if taken:
             return number
     return None

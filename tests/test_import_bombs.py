@@ -12,7 +12,7 @@ import pytest
 
 import bombs
 import importer
-from models import Account, PendingFile, PendingUpload, now
+from models import Account, ImportSlot, PendingFile, PendingUpload, now
 from test_import import CHARGES_HEADER, bad, problems, text, upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,3 +151,20 @@ def test_a_load_waits_while_every_place_for_checking_is_taken(office, client, de
     assert client.post(f"/office/{office.id}/import/confirm").status_code == 302
     with demo.app_context():
         assert Account.get(Account.number == "100001").address == "ул. Солнечная, д. 12, корпус 2"
+
+
+def test_a_place_held_by_a_process_killed_midway_is_free_after_its_lease(demo):
+    demo.config["IMPORT_CONCURRENT"] = 1
+    with demo.test_request_context():
+        assert importer.take_slot("killed-request", 120) == 0  # never given back
+        assert not importer.slot_free()
+        with importer.slot() as free:
+            assert not free
+        with importer.slot("job-7") as free:
+            assert not free
+        ImportSlot.update(until=now() - timedelta(seconds=1)).execute()
+        assert importer.slot_free()
+        with importer.slot("job-7") as free:
+            assert free and not importer.slot_free()
+            importer.take_slot("job-7", 900)  # the same job on the next worker takes it back
+        assert importer.slot_free()
