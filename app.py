@@ -73,6 +73,8 @@ DEFAULTS = {
     "IMPORT_PENDING_PER_ACCOUNTANT": 2,  # uploads waiting for confirmation, per accountant
     "IMPORT_PENDING_MAX_BYTES": 512 * 1024 * 1024,  # and all of them together
     "IMPORT_CONCURRENT": 2,  # loads checked at once by all workers; the rest wait a minute
+    "IMPORT_LEASE": 900,  # seconds a place for checking, or an import job, is held at most
+    "IMPORT_PAUSE_BEFORE_COMMIT": 0,  # seconds; tests kill the worker in this pause
     "IMPORT_MAX_CELLS": 500_000,  # cells of one file (~40 000 rows of charges): bounds memory
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "ru",

@@ -2,43 +2,67 @@
 
 The files themselves are read and checked by importbatch.py (`Batch`).
 """
-import fcntl
-import json
-import os
 import re
 import secrets
-import shutil
-import tempfile
-import time
 from contextlib import contextmanager, nullcontext
+from datetime import timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from huey import crontab
 
 import jobs
+from models import db, now
+from uploads import ImportSlot, PendingFile, PendingUpload
+
+REQUEST_LEASE = 120  # seconds: longer than gunicorn's timeout kills a request checking a file
 
 
 @contextmanager
-def slot():
-    """True while this worker holds one of IMPORT_CONCURRENT places for checking a load, False
-    when all are taken: a big file keeps a worker busy for seconds, and the other workers must
-    stay free for the residents. The lock files live in the upload folder; a killed worker's
-    lock goes with it."""
-    folder = stash_folder()
-    for number in range(current_app.config["IMPORT_CONCURRENT"]):
-        lock = open(os.path.join(folder, f"slot-{number}.lock"), "a")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            continue
-        try:
-            yield True
-        finally:
-            lock.close()  # closing releases the lock
+def slot(holder=None):
+    """True while this request or job holds one of IMPORT_CONCURRENT places for checking or
+    saving a load, False when all are taken: a big file keeps a process busy for seconds to
+    minutes, and the web workers must stay free for the residents. The places are rows in the
+    database, so every app server and worker counts against the same limit; a holder killed
+    midway lets its place go after IMPORT_LEASE seconds, a request after REQUEST_LEASE; a job
+    handed to another worker takes its own place back."""
+    seconds = current_app.config["IMPORT_LEASE"] if holder else REQUEST_LEASE
+    holder = holder or secrets.token_urlsafe(12)
+    number = take_slot(holder, seconds)
+    if number is None:
+        yield False
         return
-    yield False
+    try:
+        yield True
+    finally:
+        ImportSlot.update(holder="").where(ImportSlot.number == number,
+                                           ImportSlot.holder == holder).execute()
+
+
+def take_slot(holder, seconds):
+    """The number of the place taken for holder, or None when every place is in use."""
+    moment = now()
+    for number in range(current_app.config["IMPORT_CONCURRENT"]):
+        ImportSlot.insert(number=number, holder="", until=moment).on_conflict_ignore().execute()
+        taken = (ImportSlot.update(holder=holder, until=moment + timedelta(seconds=seconds))
+                 .where(ImportSlot.number == number,
+                        (ImportSlot.holder == "") | (ImportSlot.holder == holder)
+                        | (ImportSlot.until < moment)).execute())
+        if taken:
+            return number
+    return None
+
+
+def slot_free():
+    """True when a place for checking a load is free right now (taking none)."""
+    in_use = ImportSlot.select().where(
+        ImportSlot.number < current_app.config["IMPORT_CONCURRENT"], ImportSlot.holder != "",
+        ImportSlot.until >= now()).count()
+    return in_use < current_app.config["IMPORT_CONCURRENT"]
+
+
+def lease():
+    return timedelta(seconds=current_app.config["IMPORT_LEASE"])
 
 
 def busy():
@@ -46,52 +70,42 @@ def busy():
 
 
 # --- uploaded files waiting between the preview and the confirmation ------------------------
+# They are rows of the database (PendingUpload, PendingFile): a confirmation that reaches
+# another app server, and the worker that saves it, find them there.
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 STASH_HOURS = 12
 
 
-def stash_folder():
-    """IMPORT_DIR, or 'imports' next to the SQLite file, or a folder in the system's temp."""
-    database = current_app.config["DATABASE"]
-    folder = current_app.config.get("IMPORT_DIR") or (
-        os.path.join(tempfile.gettempdir(), "domkom-import") if "://" in database
-        else os.path.join(os.path.dirname(os.path.abspath(database)), "imports"))
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    return folder
-
-
-def stash(files, owner):
-    """Keep uploaded files on the server; the random token is all the session holds.
+def stash(files, owner, hoa=None):
+    """Keep uploaded files until they are confirmed; the random token is all the session holds.
     An accountant keeps IMPORT_PENDING_PER_ACCOUNTANT uploads at most: a new one drops the
     oldest, whose preview then asks to upload again."""
-    folder = stash_folder()
-    forget_old(folder)
-    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
-    for _time, _size, path in sorted(pending(folder, owner))[:-keep or None]:
-        shutil.rmtree(path, ignore_errors=True)
+    forget_old()
     token = secrets.token_urlsafe(24)
-    path = os.path.join(folder, token)
-    os.mkdir(path, 0o700)
-    for index, (name, data) in enumerate(files):
-        with open(os.path.join(path, f"{index}.data"), "wb") as f:
-            f.write(data)
-    with open(os.path.join(path, "owner"), "w", encoding="utf-8") as f:
-        f.write(str(owner))
-    with open(os.path.join(path, "names.json"), "w", encoding="utf-8") as f:
-        json.dump([name for name, _d in files], f)
+    with db.atomic():
+        for upload in dropped_by_new(owner):
+            upload.delete_instance(recursive=True)
+        upload = PendingUpload.create(token=token, owner=owner, hoa=hoa,
+                                      size=sum(len(data) for _name, data in files))
+        for position, (name, data) in enumerate(files):
+            PendingFile.create(upload=upload, position=position, name=name, data=data)
     return token
+
+
+def dropped_by_new(owner):
+    """The accountant's uploads that a new one would push out, oldest first."""
+    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
+    mine = list(pending(owner))
+    return mine[:-keep or None] if keep else mine
 
 
 def no_room(owner, files):
     """Why a new upload cannot wait for its confirmation, or None when it can: all the
-    uploads waiting on the server together stay within IMPORT_PENDING_MAX_BYTES."""
-    folder = stash_folder()
-    forget_old(folder)
-    keep = current_app.config["IMPORT_PENDING_PER_ACCOUNTANT"] - 1
-    mine = sorted(pending(folder, owner))
-    dropped = {path for _t, _s, path in mine[:-keep or None]}
-    held = sum(size for _t, size, path in pending(folder) if path not in dropped)
+    uploads waiting together stay within IMPORT_PENDING_MAX_BYTES."""
+    forget_old()
+    dropped = {upload.id for upload in dropped_by_new(owner)}
+    held = sum(upload.size for upload in pending() if upload.id not in dropped)
     if held + sum(len(data) for _name, data in files) > current_app.config[
             "IMPORT_PENDING_MAX_BYTES"]:
         return _("The server holds too many uploads waiting for confirmation right now. "
@@ -99,58 +113,49 @@ def no_room(owner, files):
     return None
 
 
-def pending(folder, owner=None):
-    """(time, bytes, path) of the uploads waiting, all or one accountant's."""
-    found = []
-    for entry in os.scandir(folder):
-        if not (TOKEN.fullmatch(entry.name) and entry.is_dir()):
-            continue
-        try:
-            if owner is not None:
-                with open(os.path.join(entry.path, "owner"), encoding="utf-8") as f:
-                    if f.read() != str(owner):
-                        continue
-            sizes = [part.stat().st_size for part in os.scandir(entry.path)]
-            found.append((entry.stat().st_mtime, sum(sizes), entry.path))
-        except OSError:  # removed meanwhile, or left by an older version without an owner
-            continue
-    return found
+def pending(owner=None):
+    """The uploads waiting (without their bytes), all or one accountant's, oldest first."""
+    query = PendingUpload.select().order_by(PendingUpload.created_at, PendingUpload.id)
+    return query.where(PendingUpload.owner == owner) if owner is not None else query
+
+
+def waiting(token):
+    """The PendingUpload under a token, or None when the token is unknown or expired."""
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        return None
+    return PendingUpload.get_or_none(PendingUpload.token == token,
+                                     PendingUpload.created_at >= stale_before())
 
 
 def unstash(token):
-    """The files kept under a token, or None when the token is unknown or expired."""
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+    """The files [(name, bytes)] kept under a token, or None when it is unknown or expired."""
+    upload = waiting(token)
+    if upload is None:
         return None
-    path = os.path.join(stash_folder(), token)
-    try:
-        with open(os.path.join(path, "names.json"), encoding="utf-8") as f:
-            names = json.load(f)
-        files = []
-        for index, name in enumerate(names):
-            with open(os.path.join(path, f"{index}.data"), "rb") as f:
-                files.append((name, f.read()))
-        return files
-    except (OSError, ValueError):
-        return None
+    return [(f.name, bytes(f.data)) for f in upload.files.order_by(PendingFile.position)]
 
 
 def discard(token):
     if isinstance(token, str) and TOKEN.fullmatch(token):
-        shutil.rmtree(os.path.join(stash_folder(), token), ignore_errors=True)
+        for upload in PendingUpload.select().where(PendingUpload.token == token):
+            upload.delete_instance(recursive=True)
 
 
-def forget_old(folder):
+def stale_before():
+    return now() - timedelta(hours=STASH_HOURS)
+
+
+def forget_old():
     """Uploads never confirmed are removed after STASH_HOURS."""
-    limit = time.time() - STASH_HOURS * 3600
-    for entry in os.scandir(folder):
-        if TOKEN.fullmatch(entry.name) and entry.stat().st_mtime < limit:
-            shutil.rmtree(entry.path, ignore_errors=True)
+    old = PendingUpload.select(PendingUpload.id).where(PendingUpload.created_at < stale_before())
+    PendingFile.delete().where(PendingFile.upload.in_(old)).execute()
+    PendingUpload.delete().where(PendingUpload.created_at < stale_before()).execute()
 
 
 @jobs.periodic(crontab(minute="17"))
 def forget_stale_uploads():
     """Hourly, so that uploads nobody confirmed go even when nobody uploads again."""
-    forget_old(stash_folder())
+    forget_old()
 
 
 def request_context():

@@ -18,6 +18,7 @@ from models import (
     OutgoingMail, Payment, Resident, Setting, db,
 )
 from receipt_files import HOUSE_RECEIPTS_MODELS
+from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
 
 bp = Blueprint("migrate", __name__, cli_group=None)
 log = logging.getLogger("domkom.migrate")
@@ -26,7 +27,7 @@ KEY = "schema_version"
 # every table of the schema
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
-          *HOUSE_RECEIPTS_MODELS]
+          *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob]
 
 
 def to_2(migrator):
@@ -65,8 +66,15 @@ def to_4(migrator):
     db.create_tables(HOUSE_RECEIPTS_MODELS, safe=True)
 
 
+def to_5(migrator):
+    """Uploads waiting for confirmation, the places for checking a load and the imports being
+    saved by the worker live in the database (files an older version left in IMPORT_DIR are
+    not carried over: they were at most 12 hours old)."""
+    db.create_tables([PendingUpload, PendingFile, ImportSlot, ImportJob], safe=True)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

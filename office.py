@@ -11,12 +11,14 @@ from flask_login import current_user, login_user
 
 import dashboard
 import importer
+import importjob
 import mail
 from access import accountant_required, client_ip, get_hoa_or_404, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from importbatch import MAX_PROBLEMS, Batch
 from importcolumns import KINDS, METER_WORDS
 from models import Account, Accountant, AuditEvent, ImportLog, Notice, Resident, now
+from uploads import ImportJob
 from security import end_session, keep_only_this_session, stamp_office_session
 from requisites import prefix_problem
 from texts import plain_text
@@ -130,7 +132,8 @@ def imports(hoa_id):
             return redirect(url_for("office.imports", hoa_id=hoa.id))
         batch = Batch(hoa, files)
     if batch.ok:
-        session["import"] = {"token": importer.stash(files, current_user.id), "hoa": hoa.id}
+        session["import"] = {"token": importer.stash(files, current_user.id, hoa.id),
+                             "hoa": hoa.id}
     return render_template("office/import_preview.html", hoa=hoa, batch=batch,
                            meter_words=METER_WORDS, max_problems=MAX_PROBLEMS,
                            summary=batch.summary() if batch.ok else None), 200 if batch.ok else 422
@@ -139,25 +142,44 @@ def imports(hoa_id):
 @bp.route("/<int:hoa_id>/import/confirm", methods=["POST"])
 @accountant_required
 def confirm_import(hoa_id):
+    """Hand the upload to the worker, which checks it again and saves it; see its progress."""
     hoa = get_hoa_or_404(hoa_id)
-    with importer.slot() as free:
-        if not free:
-            flash(importer.busy(), "warning")
-            return redirect(url_for("office.imports", hoa_id=hoa.id))
-        pending = session.pop("import", None) or {}
-        files = importer.unstash(pending.get("token")) if pending.get("hoa") == hoa.id else None
-        if not files:
-            flash(_("The uploaded files are no longer on the server. Please upload them again."),
-                  "warning")
-            return redirect(url_for("office.imports", hoa_id=hoa.id))
-        batch = Batch(hoa, files)
-        importer.discard(pending["token"])
-        if not batch.ok:  # the data changed since the preview, e.g. another load
-            return render_template("office/import_preview.html", hoa=hoa, batch=batch,
-                                   max_problems=MAX_PROBLEMS), 422
-        totals = batch.save(current_user.id, client_ip())
-    flash(_("The data is saved: %(files)s.", files=", ".join(totals["files"])), "success")
-    return redirect(url_for("office.imports", hoa_id=hoa.id))
+    if not importer.slot_free():
+        flash(importer.busy(), "warning")
+        return redirect(url_for("office.imports", hoa_id=hoa.id))
+    pending = session.pop("import", None) or {}
+    upload = importer.waiting(pending.get("token")) if pending.get("hoa") == hoa.id else None
+    if upload is None:
+        flash(files_gone(), "warning")
+        return redirect(url_for("office.imports", hoa_id=hoa.id))
+    job = importjob.start(hoa, upload, current_user.id, client_ip())
+    return redirect(url_for("office.import_job", hoa_id=hoa.id, job_id=job.id))
+
+
+@bp.route("/<int:hoa_id>/import/jobs/<int:job_id>")
+@accountant_required
+def import_job(hoa_id, job_id):
+    """The saving's progress (the page reloads itself), then its outcome as the preview's."""
+    hoa = get_hoa_or_404(hoa_id)
+    job = ImportJob.get_or_none(ImportJob.id == job_id, ImportJob.hoa == hoa) or abort(404)
+    if job.state == importjob.DONE:
+        flash(_("The data is saved: %(files)s.", files=", ".join(importjob.saved_files(job))),
+              "success")
+        return redirect(url_for("office.imports", hoa_id=hoa.id))
+    if job.error == importjob.PROBLEMS:
+        return render_template("office/import_preview.html", hoa=hoa,
+                               batch=importjob.refused_batch(job),
+                               max_problems=MAX_PROBLEMS), 422
+    if job.state == importjob.FAILED:
+        flash({importjob.GONE: files_gone(), importjob.BUSY: importer.busy()}.get(
+            job.error, _("The data could not be saved; nothing was changed. Please try again "
+                         "or ask the service operator.")), "danger")
+        return redirect(url_for("office.imports", hoa_id=hoa.id))
+    return render_template("office/import_job.html", hoa=hoa, job=job)
+
+
+def files_gone():
+    return _("The uploaded files are no longer on the server. Please upload them again.")
 
 
 def uploaded_files(form):

@@ -106,8 +106,7 @@ def workers(master):
 
 def prepare(folder):
     env = dict(os.environ, DOMKOM_DATABASE=str(folder / "domkom.db"),
-               DOMKOM_MAIL_OUTBOX=str(folder / "outbox"), DOMKOM_SECRET_KEY="attack-" + "x" * 32,
-               DOMKOM_IMPORT_DIR=str(folder / "imports"))
+               DOMKOM_MAIL_OUTBOX=str(folder / "outbox"), DOMKOM_SECRET_KEY="attack-" + "x" * 32)
     flask = [str(VENV / "flask"), "--app", "app"]
     subprocess.run(flask + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-c", (

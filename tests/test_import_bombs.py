@@ -5,13 +5,15 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 import bombs
 import importer
-from models import Account
+from models import Account, now
+from uploads import ImportSlot, PendingFile, PendingUpload
 from test_import import CHARGES_HEADER, bad, problems, text, upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +91,7 @@ def test_reading_an_upload_stays_within_bounded_memory(tmp_path, kind):
 
 def pending_of(app, owner=None):
     with app.test_request_context():
-        return importer.pending(importer.stash_folder(), owner)
+        return list(importer.pending(owner))
 
 
 def test_an_accountant_keeps_at_most_two_uploads_waiting(demo):
@@ -121,11 +123,12 @@ def test_an_upload_over_the_servers_room_is_refused_with_a_message(office, clien
 def test_stale_uploads_are_removed(demo):
     with demo.test_request_context():
         old = importer.stash([("a.csv", b"x")], owner=7)
-        path = os.path.join(importer.stash_folder(), old)
-        past = time.time() - (importer.STASH_HOURS + 1) * 3600
-        os.utime(path, (past, past))
+        past = now() - timedelta(hours=importer.STASH_HOURS + 1)
+        PendingUpload.update(created_at=past).where(PendingUpload.token == old).execute()
         importer.stash([("b.csv", b"y")], owner=8)
-        assert not os.path.exists(path)
+        assert importer.unstash(old) is None
+        assert not PendingUpload.select().where(PendingUpload.token == old).exists()
+        assert PendingFile.select().count() == 1
 
 
 def test_a_load_waits_while_every_place_for_checking_is_taken(office, client, demo):
@@ -149,3 +152,20 @@ def test_a_load_waits_while_every_place_for_checking_is_taken(office, client, de
     assert client.post(f"/office/{office.id}/import/confirm").status_code == 302
     with demo.app_context():
         assert Account.get(Account.number == "100001").address == "ул. Солнечная, д. 12, корпус 2"
+
+
+def test_a_place_held_by_a_process_killed_midway_is_free_after_its_lease(demo):
+    demo.config["IMPORT_CONCURRENT"] = 1
+    with demo.test_request_context():
+        assert importer.take_slot("killed-request", 120) == 0  # never given back
+        assert not importer.slot_free()
+        with importer.slot() as free:
+            assert not free
+        with importer.slot("job-7") as free:
+            assert not free
+        ImportSlot.update(until=now() - timedelta(seconds=1)).execute()
+        assert importer.slot_free()
+        with importer.slot("job-7") as free:
+            assert free and not importer.slot_free()
+            importer.take_slot("job-7", 900)  # the same job on the next worker takes it back
+        assert importer.slot_free()

@@ -73,7 +73,7 @@ def test_data_changed_between_the_preview_and_the_confirmation(office, client, d
         other = Hoa.create(name="УК «Соседи»", prefixes="30")
         Account.create(number="100077", hoa=other, address="ул. Соседняя, 1")
     before, counted = snapshot(demo), logs(demo)
-    response = client.post(f"/office/{office.id}/import/confirm")
+    response = client.post(f"/office/{office.id}/import/confirm", follow_redirects=True)
     assert response.status_code == 422
     assert "Ничего не сохранено" in text(response)
     assert ("accounts.csv", "2", "Лицевой счёт", "Лицевой счёт 100077 относится к другому ТСЖ.") \

@@ -12,6 +12,7 @@ from migrate import MODELS
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
 from receipt_files import HouseReceipts
+from uploads import ImportJob
 
 # Blueprints whose pages belong to nobody in particular
 PUBLIC = {"static", "bootstrap", "pages", "auth"}
@@ -55,6 +56,7 @@ def other_data(app):
                                                      sha256="0" * 64)
         ids["stranger"]["printing"] = HouseReceipts.create(hoa=polet, period=MONTH,
                                                            fingerprint="f", state="done")
+        ids["stranger"]["job"] = ImportJob.create(hoa=polet, token="x" * 32, state="done")
         ids["stranger"]["hoa"] = polet
         ids["own_hoa"] = rassvet
         return ids

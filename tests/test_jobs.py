@@ -1,6 +1,4 @@
 """The worker's periodic jobs, its start-up step for waiting letters, and the letters given up."""
-import os
-import time
 from datetime import datetime, timedelta
 
 import backup
@@ -9,6 +7,7 @@ import mailqueue
 import reminders
 from conftest import ResidentActions, make_app, sqlite_only
 from models import OutgoingMail, now
+from uploads import PendingUpload
 
 
 @sqlite_only
@@ -34,9 +33,8 @@ def test_nightly_backup_off_with_keep_zero(tmp_path):
 def test_stale_uploads_are_removed_hourly_fresh_ones_stay(app):
     with app.test_request_context():
         old, fresh = importer.stash([("a.csv", b"1")], 1), importer.stash([("b.csv", b"2")], 1)
-        folder = importer.stash_folder()
-        past = time.time() - (importer.STASH_HOURS + 1) * 3600
-        os.utime(os.path.join(folder, old), (past, past))
+        past = now() - timedelta(hours=importer.STASH_HOURS + 1)
+        PendingUpload.update(created_at=past).where(PendingUpload.token == old).execute()
         importer.forget_stale_uploads.call_local()
         assert importer.unstash(old) is None
         assert importer.unstash(fresh) == [("b.csv", b"2")]

@@ -3,6 +3,7 @@ import sqlite3
 from datetime import date
 from decimal import Decimal
 
+import importer
 import migrate
 from conftest import make_app, sqlite_only
 from meter_models import Meter, Reading, ReminderSent
@@ -179,3 +180,23 @@ def test_version_3_database_gets_the_house_printing_tables(tmp_path):
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
         migrate.to_4(None)  # again: nothing happens
+
+
+@sqlite_only
+def test_version_4_gets_the_tables_of_uploads_waiting_and_import_jobs(tmp_path):
+    path = tmp_path / "domkom.db"
+    make_app(tmp_path)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("pendingfile", "pendingupload", "importslot", "importjob"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST == 5
+        assert {"pendingfile", "pendingupload", "importslot", "importjob"} <= set(db.get_tables())
+        token = importer.stash([("a.csv", b"1")], owner=1)
+        migrate.to_5(None)  # a second run changes nothing
+        assert importer.unstash(token) == [("a.csv", b"1")]

@@ -1,6 +1,5 @@
 """The office pages of one HOA: the HOA boundary, registrations, notices and settings."""
 import io
-import os
 import re
 from datetime import date
 
@@ -89,12 +88,12 @@ def test_an_upload_is_confirmed_once_and_its_files_are_removed(office, client, d
     import importer
     with demo.app_context():
         assert importer.unstash(token) == [("charges.csv", CHARGES)]
-        folder = os.path.join(importer.stash_folder(), token)
-    assert os.path.isdir(folder)
+        assert importer.waiting(token) is not None
     response = client.post(f"/office/{office.id}/import/confirm", follow_redirects=True)
     assert "Данные сохранены: charges.csv." in text(response)
     assert december(demo) == 1
-    assert not os.path.exists(folder)
+    with demo.app_context():
+        assert importer.waiting(token) is None and importer.unstash(token) is None
     again = client.post(f"/office/{office.id}/import/confirm", follow_redirects=True)
     assert "Загруженных файлов уже нет на сервере" in text(again)
 
