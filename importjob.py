@@ -15,8 +15,9 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-import jobs
 import importer
+import jobs
+from importbatch import MAX_PROBLEMS, Batch
 from models import Hoa, db, now
 from uploads import ImportJob
 
@@ -76,7 +77,7 @@ def run(job, attempt):
     if files is None:
         return finish(job.id, attempt, FAILED, error=GONE)
     hoa = Hoa.get_by_id(job.hoa_id)
-    batch = importer.check(hoa, files)
+    batch = Batch(hoa, files)
     rows = sum(len(parsed.rows) for parsed in batch.files)
     ImportJob.update(rows_total=rows).where(ImportJob.id == job.id).execute()
     if not batch.ok:  # the data changed since the preview, e.g. another load
@@ -109,7 +110,7 @@ def refusal(batch):
     return {"files": [[parsed.name, parsed.kind, len(parsed.rows)] for parsed in batch.files],
             "count": len(batch.problems),
             "problems": [[p.file, p.row, p.column, p.message]
-                         for p in batch.problems[:importer.MAX_PROBLEMS]]}
+                         for p in batch.problems[:MAX_PROBLEMS]]}
 
 
 class Counted(list):
