@@ -254,6 +254,22 @@ class Visitor:
         """The page the form was on: Flask-WTF checks it over HTTPS, as browsers send it."""
         return {"Referer": f"https://{self.host}{path}", "Origin": f"https://{self.host}"}
 
+    def post_files(self, path, files, form_path=None):
+        """POST a multipart form of files [(name, bytes)] under the field `files`, with the
+        CSRF token of the page at `form_path` (`path` unless given)."""
+        form_path = form_path or path
+        boundary = uuid.uuid4().hex
+        parts = [f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+                 f"{self.token(form_path)}\r\n".encode()]
+        for name, data in files:
+            parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+                         f"filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n".encode()
+                         + data + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.request("POST", path, body=b"".join(parts), headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            **self.referer(form_path)})
+
     def upload(self, path, form_path, name, size):
         """A multipart POST of one file of `size` bytes, as the office's import form sends it;
         sent by hand, since nginx may answer before the body is all there."""
@@ -285,6 +301,23 @@ class Visitor:
             return Response(raw)
         finally:
             sock.close()
+
+
+class Pinned(Visitor):
+    """The same browser (its cookies are the visitor's own) talking to one app server directly
+    over loopback HTTP, with the headers nginx would add: so the test knows who answers."""
+
+    def __init__(self, visitor, server):
+        super().__init__(visitor.nginx, visitor.source, visitor.host)
+        self.cookies, self.server = visitor.cookies, server
+
+    def connection(self, timeout=30):
+        return http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        forwarded = {"X-Forwarded-For": self.source, "X-Forwarded-Proto": "https",
+                     "X-Forwarded-Host": self.host}
+        return super().request(method, path, body, {**forwarded, **(headers or {})}, timeout)
 
 
 def plain_http(nginx, path, host=DOMAIN):
