@@ -160,6 +160,7 @@ def test_version_2_log_gets_the_email_column_and_its_failed_office_logins(tmp_pa
         assert AuditEvent.get_by_id(unknown.id).email == ""
 
 
+@sqlite_only
 def test_version_3_database_gets_the_house_printing_tables(tmp_path):
     path = tmp_path / "domkom.db"
     app = make_app(tmp_path)
