@@ -58,8 +58,11 @@ def test_register_activate_login_change_forgot(live_server, page):
         notice.get_body(preferencelist=("plain",)).get_content()
 
     page.click(".navbar-toggler")
-    page.click("nav button:has-text('Выйти')")
-    page.wait_for_selector("text=Вы вышли из кабинета")
+    logout = page.locator("nav button:has-text('Выйти')")
+    logout.wait_for(state="visible")  # the menu has opened, not still sliding open
+    with page.expect_navigation(timeout=30000):  # a loaded CI machine may take its time
+        logout.click()
+    page.wait_for_selector("text=Вы вышли из кабинета", timeout=30000)
 
     page.goto(live_server.url + "/forgot")
     page.fill("#account", "100007")
