@@ -34,7 +34,8 @@ from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
 from meter_models import Meter
 from models import Accountant, Hoa, Resident
-from readings import seed_demo_readings, today
+from periods import today
+from readings import seed_demo_readings
 
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")

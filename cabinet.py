@@ -8,7 +8,7 @@ from access import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
 from meter_models import Meter, Reading
 from models import AuditEvent, Notice, Resident
-from readings import today
+from periods import today
 from security import keep_only_this_session
 from tokens import read_token, token_matches
 

@@ -8,9 +8,8 @@ from peewee import fn
 
 import receipts
 from meter_models import Meter, Reading
-from periods import add_months, month_start
 from models import Account, Charge, Payment, Resident
-from readings import today
+from periods import add_months, month_start, today
 
 MONEY_MONTHS = 6
 # the money chart's geometry, in SVG units (the figure scales to its column)

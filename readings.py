@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from formats import format_day, format_number, format_period
 from meter_models import METER_KIND_TABLE, READING_SOURCES, READING_STATUSES, Meter, Reading
-from models import db, now, today  # today is the readings pages' "today" as well
-from periods import add_months, month_start
+from models import db, now
+from periods import add_months, month_start, today
 
 SOURCE_LABELS = {
     "resident": _l("by the resident"),

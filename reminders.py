@@ -13,7 +13,8 @@ import mailqueue
 from mail import compose, external_url
 from meter_models import REMINDER_KINDS, Meter, Reading, ReminderSent
 from models import Account, Hoa, Resident, db
-from readings import kind_label, today
+from periods import today
+from readings import kind_label
 
 VERIFICATION_NOTICE_DAYS = 30
 CLOSING_NOTICE_DAYS = 2

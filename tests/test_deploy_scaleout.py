@@ -43,9 +43,8 @@ def farm(tmp_path_factory):
         shared = {"DOMKOM_RATELIMIT_STORAGE_URI": f"{redis.url}/0",
                   "DOMKOM_QUEUE_URL": f"{redis.url}/1", "GUNICORN_WORKERS": "1",
                   "DOMKOM_RATELIMIT_LOGIN_PER_ACCOUNT_AND_IP": f"{LOGIN_LIMIT} per 15 minutes"}
-        # each server with a disk of its own, as on two machines
-        envs = [app_environment(folder, postgres.url, free_port(), **shared,
-                                DOMKOM_IMPORT_DIR=str(folder / f"imports-{n}")) for n in (1, 2)]
+        # what a later request or the worker needs is in PostgreSQL or Redis, not on a disk
+        envs = [app_environment(folder, postgres.url, free_port(), **shared) for _ in (1, 2)]
         app.servers = [AppServer(folder, env) for env in envs]
         processes += app.servers
         worker = start_unit("domkom-worker.service", envs[0], folder / "worker.log")
