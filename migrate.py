@@ -18,6 +18,7 @@ from models import (
     OutgoingMail, Payment, Resident, Setting, db,
 )
 from receipt_files import HOUSE_RECEIPTS_MODELS
+from storedfiles import StoredFile
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
 
 bp = Blueprint("migrate", __name__, cli_group=None)
@@ -27,7 +28,8 @@ KEY = "schema_version"
 # every table of the schema
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
-          *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob]
+          *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
+          StoredFile]
 
 
 def to_2(migrator):
@@ -70,11 +72,17 @@ def to_5(migrator):
     """Uploads waiting for confirmation, the places for checking a load and the imports being
     saved by the worker live in the database (files an older version left in IMPORT_DIR are
     not carried over: they were at most 12 hours old)."""
-    db.create_tables([PendingUpload, PendingFile, ImportSlot, ImportJob], safe=True)
+    db.create_tables([PendingUpload, PendingFile, ImportSlot, ImportJob,
+          StoredFile], safe=True)
+
+
+def to_6(migrator):
+    """Files people upload to be kept (photos on requests, the HOA's documents)."""
+    db.create_tables([StoredFile], safe=True)
 
 
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

@@ -196,8 +196,25 @@ def test_version_4_gets_the_tables_of_uploads_waiting_and_import_jobs(tmp_path):
     con.close()
     app = make_app(tmp_path)
     with app.app_context():
-        assert migrate.current_version() == migrate.LATEST == 5
+        assert migrate.current_version() == migrate.LATEST
         assert {"pendingfile", "pendingupload", "importslot", "importjob"} <= set(db.get_tables())
         token = importer.stash([("a.csv", b"1")], owner=1)
         migrate.to_5(None)  # a second run changes nothing
         assert importer.unstash(token) == [("a.csv", b"1")]
+
+
+@sqlite_only
+def test_version_5_gets_the_table_of_kept_files(tmp_path):
+    path = tmp_path / "domkom.db"
+    make_app(tmp_path)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("DROP TABLE storedfile")
+        con.execute("UPDATE setting SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        assert "storedfile" in db.get_tables()
+        migrate.to_6(None)  # a second run changes nothing
