@@ -58,8 +58,9 @@ def test_register_activate_login_change_forgot(live_server, page):
         notice.get_body(preferencelist=("plain",)).get_content()
 
     page.click(".navbar-toggler")
+    page.wait_for_selector("#nav.collapse.show")  # the menu has opened, not still sliding open
     logout = page.locator("nav button:has-text('Выйти')")
-    logout.wait_for(state="visible")  # the menu has opened, not still sliding open
+    logout.wait_for(state="visible")
     with page.expect_navigation(timeout=30000):  # a loaded CI machine may take its time
         logout.click()
     page.wait_for_selector("text=Вы вышли из кабинета", timeout=30000)
