@@ -98,6 +98,7 @@ DEFAULTS = {
     "RECEIPTS_PAGES_PER_FILE": 1000,  # the house's receipts come in files of at most this
     "RECEIPTS_PROCESSES": 2,  # render processes a printing of the house's receipts uses
     "RECEIPTS_LEASE": 120,  # seconds a printing's silent run keeps it from other workers
+    "RECEIPTS_RECHECK_INLINE": 5000,  # accounts; a bigger house is checked for changes by the worker
 }
 
 

@@ -36,6 +36,7 @@ CHUNK_BYTES = 1024 * 1024  # one row of a file's bytes
 MIN_SLICE = 250  # fewer receipts are not worth a process of their own
 UNFINISHED = ("queued", "running")
 KEEP = timedelta(days=7)  # then a printing's files go: ~10 MB per 1,000 receipts
+RECHECK = timedelta(seconds=10)  # a finished printing's data is read again at most this often
 JOBS_PER_PROCESS = 10  # a slice is big: a fresh process now and then gives its memory back
 
 
@@ -207,30 +208,61 @@ def lease():
     return timedelta(seconds=current_app.config["RECEIPTS_LEASE"])
 
 
-def current(hoa, period):
-    """The printing of the month's data as it is now, or None."""
-    return HouseReceipts.get_or_none(HouseReceipts.hoa == hoa.id, HouseReceipts.period == period,
-                                     HouseReceipts.fingerprint == fingerprint(hoa, period))
+def latest(hoa, period):
+    """The month's printing, in whatever state, or None."""
+    return (HouseReceipts.select().where(HouseReceipts.hoa == hoa.id, HouseReceipts.period == period)
+            .order_by(HouseReceipts.id.desc()).first())
 
 
 def start(hoa, period):
-    """The printing of the month's current data: the one finished or under way, or a new one
-    handed to the worker (a failed one is tried again)."""
-    mark = fingerprint(hoa, period)
-    where = (HouseReceipts.hoa == hoa.id, HouseReceipts.period == period,
-             HouseReceipts.fingerprint == mark)
-    job = HouseReceipts.get_or_none(*where)
+    """The month's printing, handed to the worker unless it is under way already.
+
+    The request does not read the month's data: in a house of 100,000 accounts that takes
+    seconds (bench/results.md). The job does, and hands back the files it has when the data
+    is what they show, or draws them again in the same row when it is not.
+    """
+    job = latest(hoa, period)
     if job is None:
         try:
             with db.atomic():
-                job = HouseReceipts.create(hoa=hoa.id, period=period, fingerprint=mark)
+                job = HouseReceipts.create(hoa=hoa.id, period=period, fingerprint="")
         except IntegrityError:  # a second click at the same moment made it
-            return HouseReceipts.get(*where)
-    elif not (job.state == "failed" and HouseReceipts.update(state="queued", error="", done=0)
-              .where(HouseReceipts.id == job.id, HouseReceipts.state == "failed").execute()):
+            return latest(hoa, period)
+    elif job.state in UNFINISHED or not (
+            HouseReceipts.update(state="queued", error="", stale=False)
+            .where(HouseReceipts.id == job.id, HouseReceipts.state == job.state,
+                   HouseReceipts.attempt == job.attempt).execute()):
         return job
     print_house(job.id)
     return HouseReceipts.get_by_id(job.id)
+
+
+def looked_at(job):
+    """A finished printing the office is looking at, with `stale` saying whether the month's
+    data has changed since it was drawn. A house of up to RECEIPTS_RECHECK_INLINE accounts
+    is read at once (a few hundred ms at 5,000); a bigger one by the worker, at most every
+    RECHECK, and the page shows what it found last."""
+    if job.state != "done":
+        return job
+    if job.receipts <= current_app.config["RECEIPTS_RECHECK_INLINE"]:
+        job.stale = fingerprint(job.hoa, job.period) != job.fingerprint
+        return job
+    if (job.checked_at is None or job.checked_at <= now() - RECHECK) and (
+            HouseReceipts.update(checked_at=now())
+            .where(HouseReceipts.id == job.id, HouseReceipts.checked_at == job.checked_at)
+            .execute()):
+        recheck(job.id)
+        job = HouseReceipts.get_by_id(job.id)
+    return job
+
+
+@jobs.task()
+def recheck(job_id):
+    job = HouseReceipts.get_or_none(HouseReceipts.id == job_id)
+    if job is not None and job.state == "done":
+        stale = fingerprint(job.hoa, job.period) != job.fingerprint
+        HouseReceipts.update(stale=stale).where(HouseReceipts.id == job.id,
+                                                HouseReceipts.state == "done").execute()
 
 
 def claim(job_id):
@@ -263,13 +295,20 @@ def print_house(job_id):
     if job is None:
         return
     try:
+        mark = fingerprint(job.hoa, job.period)
+        if mark != job.fingerprint:  # new, or the month's data changed: drawn anew
+            delete_files(job)
+            HouseReceipts.update(fingerprint=mark, receipts=0, done=0) \
+                .where(HouseReceipts.id == job.id).execute()
+        elif job.done == job.receipts and job.receipts and stored_receipts(job) == job.receipts:
+            finish(job, job.receipts)  # the same data: the files it has are the month's
+            return
         accounts = accounts_with_data(job.hoa, job.period)
         if len(accounts) != job.receipts and job.receipts:  # the data changed in between
             delete_files(job)
         stored = {row.part for row in HouseReceiptsFile.select(HouseReceiptsFile.part)
                   .where(HouseReceiptsFile.job == job.id)}
-        done = HouseReceiptsFile.select(fn.SUM(HouseReceiptsFile.receipts)) \
-            .where(HouseReceiptsFile.job == job.id).scalar() or 0
+        done = stored_receipts(job)
         HouseReceipts.update(receipts=len(accounts), done=done) \
             .where(HouseReceipts.id == job.id).execute()
         draw(job.hoa, job.period, accounts, lambda n, files: store(job, n, files), stored, job)
@@ -296,15 +335,20 @@ def store(job, part, files):
         HouseReceipts.update(touched_at=now()).where(HouseReceipts.id == job.id).execute()
 
 
+def stored_receipts(job):
+    return HouseReceiptsFile.select(fn.SUM(HouseReceiptsFile.receipts)) \
+        .where(HouseReceiptsFile.job == job.id).scalar() or 0
+
+
 def finish(job, count):
     with db.atomic():
-        drawn = HouseReceiptsFile.select(fn.SUM(HouseReceiptsFile.receipts)) \
-            .where(HouseReceiptsFile.job == job.id).scalar() or 0
+        drawn = stored_receipts(job)
         if drawn != count:
             raise RuntimeError(f"{drawn} receipts drawn of {count}")
         if not mine(job).exists():
             raise Lost()
-        HouseReceipts.update(state="done", done=count, finished_at=now()) \
+        HouseReceipts.update(state="done", done=count, finished_at=now(), checked_at=now(),
+                             stale=False) \
             .where(HouseReceipts.id == job.id).execute()
         for older in HouseReceipts.select().where(
                 HouseReceipts.hoa == job.hoa_id, HouseReceipts.period == job.period,

@@ -17,7 +17,7 @@ from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
-from receipt_files import HOUSE_RECEIPTS_MODELS
+from receipt_files import HOUSE_RECEIPTS_MODELS, HouseReceipts
 from storedfiles import StoredFile
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
 
@@ -81,8 +81,16 @@ def to_6(migrator):
     db.create_tables([StoredFile], safe=True)
 
 
+def to_7(migrator):
+    """A house printing remembers when the worker last read whether its month's data changed."""
+    columns = {column.name for column in db.get_columns("housereceipts")}
+    for name in ("checked_at", "stale"):
+        if name not in columns:
+            migrate(migrator.add_column("housereceipts", name, getattr(HouseReceipts, name)))
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

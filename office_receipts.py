@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 import house_receipts
 import receipts
 from access import accountant_required, get_hoa_or_404, period_from_url
-from ledger import accounts_with_data, house_periods
+from ledger import count_with_data, house_periods
 from periods import parse_period
 from receipt_files import HouseReceipts
 
@@ -46,8 +46,9 @@ def index(hoa_id):
     else:
         status, bad_period = 200, None
     selected = selected or (periods[0] if periods else None)
-    count = len(accounts_with_data(hoa, selected)) if selected else 0
-    printing = house_receipts.current(hoa, selected) if selected else None
+    count = count_with_data(hoa, selected) if selected else 0
+    printing = house_receipts.latest(hoa, selected) if selected else None
+    printing = printing and house_receipts.looked_at(printing)
     missing = [REQUISITE_LABELS[name] for name in receipts.missing_requisites(hoa)]
     return render_template("office/receipts.html", hoa=hoa, periods=periods, selected=selected,
                            count=count, missing=missing, bad_period=bad_period,
@@ -71,11 +72,10 @@ def start(hoa_id, period):
 @accountant_required
 def printing(hoa_id, printing_id):
     hoa = get_hoa_or_404(hoa_id)
-    job = get_printing_or_404(hoa, printing_id)
+    job = house_receipts.looked_at(get_printing_or_404(hoa, printing_id))
     files = house_receipts.files_of(job) if job.state == "done" else []
-    stale = job.state == "done" and job.fingerprint != house_receipts.fingerprint(hoa, job.period)
     return render_template("office/receipts_printing.html", hoa=hoa, job=job, files=files,
-                           stale=stale, refresh=REFRESH_SECONDS
+                           stale=job.state == "done" and job.stale, refresh=REFRESH_SECONDS
                            if job.state in house_receipts.UNFINISHED else None)
 
 

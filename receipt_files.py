@@ -1,7 +1,9 @@
 """The house's receipts printed by the worker (house_receipts.py), kept in the database so that
 every app server can hand them out: each printing, its files and their bytes."""
-from peewee import BigIntegerField, BlobField, CharField, DateField, DateTimeField, ForeignKeyField
-from peewee import IntegerField, TextField
+from peewee import (
+    BigIntegerField, BlobField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+    IntegerField, TextField,
+)
 
 from models import BaseModel, Hoa, choices, now
 
@@ -9,11 +11,12 @@ HOUSE_RECEIPTS_STATES = ("queued", "running", "done", "failed")
 
 
 class HouseReceipts(BaseModel):
-    """One printing of a month's receipts for a whole HOA: its progress and, once done, its
-    files. One row per version of the month's data (`fingerprint`), reused until it changes."""
+    """The printing of a month's receipts for a whole HOA: its progress and, once done, its
+    files, drawn from the month's data as `fingerprint` says it was. Printing again redraws
+    the same row when that data has changed, and hands back the same files when it has not."""
     hoa = ForeignKeyField(Hoa, on_delete="CASCADE")
     period = DateField()
-    fingerprint = CharField()
+    fingerprint = CharField()  # "" until the job has read the month's data
     state = CharField(default="queued", choices=choices(HOUSE_RECEIPTS_STATES))
     receipts = IntegerField(default=0)  # how many the month has
     done = IntegerField(default=0)  # how many are drawn so far
@@ -22,6 +25,9 @@ class HouseReceipts(BaseModel):
     created_at = DateTimeField(default=now)
     touched_at = DateTimeField(default=now)  # the running job's heartbeat
     finished_at = DateTimeField(null=True)
+    # whether the month's data still is what the files show, as last read (version 7)
+    checked_at = DateTimeField(null=True)
+    stale = BooleanField(default=False)
 
     class Meta:
         indexes = ((("hoa", "period", "fingerprint"), True),)

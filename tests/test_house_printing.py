@@ -70,6 +70,7 @@ def test_printing_is_reused_until_the_months_data_changes(office, client, house,
     first = start(client, office.id)
     with demo.app_context():
         stored = [(f.id, f.size) for f in HouseReceiptsFile.select()]
+        drawn = [bytes(c.data) for c in HouseReceiptsChunk.select().order_by(HouseReceiptsChunk.id)]
     assert start(client, office.id) == first  # the same files, not drawn again
     html = client.get(f"/office/{office.id}/receipts").get_data(as_text=True)
     assert f'/office/{office.id}/receipts/printing/{first}/download' in html
@@ -80,11 +81,34 @@ def test_printing_is_reused_until_the_months_data_changes(office, client, house,
     page = client.get(f"/office/{office.id}/receipts/printing/{first}").get_data(as_text=True)
     assert "data-stale" in page and "Напечатать заново" in page
     assert "data-print" in client.get(f"/office/{office.id}/receipts").get_data(as_text=True)
-    second = start(client, office.id)
-    assert second != first and printings(demo) == [(second, "done")]  # the old one is gone
+    assert "data-stale" in client.get(f"/office/{office.id}/receipts").get_data(as_text=True)
+    second = start(client, office.id)  # the month's printing, drawn again from the new data
+    assert second == first and printings(demo) == [(first, "done")]
     with demo.app_context():
-        assert not HouseReceiptsChunk.select().join(HouseReceiptsFile).where(
-            HouseReceiptsFile.job == first).exists()
+        assert HouseReceiptsFile.select().count() == len(stored)  # the old files are gone
+        assert [bytes(c.data) for c in HouseReceiptsChunk.select()
+                .order_by(HouseReceiptsChunk.id)] != drawn
+    page = client.get(f"/office/{office.id}/receipts/printing/{first}").get_data(as_text=True)
+    assert "data-stale" not in page and "data-download" in page
+
+
+def test_a_big_house_is_checked_for_changes_by_the_worker_at_most_every_few_seconds(
+        office, client, house, demo):
+    demo.config["RECEIPTS_RECHECK_INLINE"] = 0  # as if the house had more accounts than that
+    first = start(client, office.id)
+    page = f"/office/{office.id}/receipts/printing/{first}"
+    with demo.app_context():
+        Payment.create(account=Account.get(Account.number == "100009"), period=OCT,
+                       paid_on=date(2026, 10, 20), amount=100)
+        HouseReceipts.update(checked_at=datetime(2026, 1, 1)).execute()  # last read long ago
+    assert "data-stale" in client.get(page).get_data(as_text=True)  # read by the job
+    with demo.app_context():
+        checked = HouseReceipts.get_by_id(first).checked_at
+        assert checked > datetime(2026, 1, 1)
+        HouseReceipts.update(stale=False).execute()  # what the worker found is not read again
+    assert "data-stale" not in client.get(page).get_data(as_text=True)
+    with demo.app_context():
+        assert HouseReceipts.get_by_id(first).checked_at == checked
 
 
 @pytest.mark.parametrize("change", ["charge", "payment", "balance", "reading", "declined",

@@ -7,6 +7,7 @@ import importer
 import migrate
 from conftest import make_app, sqlite_only
 from meter_models import Meter, Reading, ReminderSent
+from receipt_files import HouseReceipts
 from models import (
     Account, AuditEvent, Charge, MonthBalance, Notice, OutgoingMail, Payment, Resident, Setting,
     db, now,
@@ -218,3 +219,30 @@ def test_version_5_gets_the_table_of_kept_files(tmp_path):
         assert migrate.current_version() == migrate.LATEST
         assert "storedfile" in db.get_tables()
         migrate.to_6(None)  # a second run changes nothing
+
+
+@sqlite_only
+def test_version_6_printings_learn_when_their_data_was_last_read(tmp_path):
+    path = tmp_path / "domkom.db"
+    make_app(tmp_path)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("INSERT INTO hoa (name, inn, kpp, address, phone, email, accountant_contact,"
+                    " prefixes, recipient, bank_name, bic, settlement_account, corr_account,"
+                    " window_start_day, window_end_day, time_zone, pay_by_day,"
+                    " registration_check, created_at) VALUES ('ТСЖ', '', '', '', '', '', '', '1',"
+                    " '', '', '', '', '', 15, 25, 'Europe/Moscow', 10, 'auto', '2026-11-01')")
+        con.execute("ALTER TABLE housereceipts DROP COLUMN stale")
+        con.execute("ALTER TABLE housereceipts DROP COLUMN checked_at")
+        con.execute("INSERT INTO housereceipts (hoa_id, period, fingerprint, state, receipts, done,"
+                    " attempt, error, created_at, touched_at) VALUES (1, '2026-10-01', 'f', 'done',"
+                    " 3, 3, 1, '', '2026-11-01', '2026-11-01')")
+        con.execute("UPDATE setting SET value = '6' WHERE key = 'schema_version'")
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        job = HouseReceipts.get()
+        assert (job.fingerprint, job.stale, job.checked_at) == ("f", False, None)
+        migrate.to_7(migrate.SchemaMigrator.from_database(db.obj))  # again: nothing happens

@@ -72,6 +72,8 @@ def test_office_starts_watches_and_downloads_through_the_worker(tmp_path, worker
     page_url = r.headers["Location"]
     html = client.get(page_url).get_data(as_text=True)
     assert 'data-state="queued"' in html and 'http-equiv="refresh"' in html  # no worker yet
+    # the press did not read the month's data (seconds in a big house): the worker does
+    assert printing(app, int(page_url.rsplit("/", 1)[1])).fingerprint == ""
     workers.append(Worker(app, tmp_path / "worker.log", RECEIPTS_PAGES_PER_FILE=50))
     seen = []
 
