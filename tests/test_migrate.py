@@ -218,3 +218,30 @@ def test_version_5_gets_the_table_of_kept_files(tmp_path):
         assert migrate.current_version() == migrate.LATEST
         assert "storedfile" in db.get_tables()
         migrate.to_6(None)  # a second run changes nothing
+
+
+@sqlite_only
+def test_version_6_gets_the_tables_of_polls(tmp_path):
+    from polls.models import Poll, PollAnswer
+    path = tmp_path / "domkom.db"
+    app = make_app(tmp_path)
+    fill(app)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("pollanswer", "polloption", "poll"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '6' WHERE key = 'schema_version'")
+    con.close()
+    before = dump(path)
+    app = make_app(tmp_path)  # starting the app upgrades
+    after = dump(path)
+    assert {"poll", "polloption", "pollanswer"} <= set(after)
+    assert "pollanswer_poll_id_account_id" in indexes(path, "pollanswer")
+    assert all(after[table] == rows for table, rows in before.items())
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        poll = Poll.create(hoa=Account.get().hoa, question="Вопрос", opens_on=date(2026, 3, 1))
+        migrate.to_7_polls(None)  # a second run changes nothing
+        assert Poll.select().count() == 1 and PollAnswer.select().count() == 0
+        assert poll.state(date(2026, 3, 2)) == "open"

@@ -206,3 +206,18 @@ def test_every_poll_post_needs_the_csrf_token(rassvet, demo, office, client, sna
     assert snapshot() == before
     page = resident.get(f"/cabinet/polls/{poll.id}").get_data(as_text=True)
     assert 'name="csrf_token"' in page  # the form carries it
+
+
+def test_what_the_office_typed_is_shown_escaped(rassvet, demo, office, client):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    with demo.app_context():
+        poll = make_poll(rassvet, question=hostile, options=(hostile, "Нет"),
+                         results_while_open=True)
+    resident = resident_of(demo, "100001")
+    pages = [resident.get(path) for path in ("/cabinet", "/cabinet/polls",
+                                             f"/cabinet/polls/{poll.id}")]
+    pages += [client.get(f"/office/{rassvet.id}/polls{path}") for path in ("", f"/{poll.id}")]
+    for response in pages:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "&lt;script&gt;alert(" in page
+        assert "<script>alert" not in page and "<img src=x" not in page
