@@ -51,11 +51,11 @@ def index():
                            closed=closed.paginate(page, PER_PAGE), page=page, pages=pages)
 
 
-@bp.route("/polls/<int:poll_id>")
+@bp.route("/polls/<int:poll_id>", methods=["GET", "POST"])
 @resident_required
 def poll(poll_id):
     poll = get_poll_or_404(poll_id)
-    return show(poll, AnswerForm())
+    return answer(poll) if request.method == "POST" else show(poll, AnswerForm())
 
 
 def show(poll, form, status=200):
@@ -67,10 +67,8 @@ def show(poll, form, status=200):
                            else None), status
 
 
-@bp.route("/polls/<int:poll_id>", methods=["POST"])
-@resident_required
-def answer(poll_id):
-    poll = get_poll_or_404(poll_id)
+def answer(poll):
+    """The POST of the poll's page: save the account's answer while the poll is open."""
     form = AnswerForm()
     if poll.state(today()) != OPEN:
         flash(_("The poll is closed: answers are no longer accepted. Your answer was not "
