@@ -34,6 +34,8 @@ def open_polls():
     """The home page's list: the HOA's open polls, each with whether the account answered."""
     account = current_user.account
     polls = list(Poll.open_on(account.hoa_id, today()))
+    if not polls:
+        return []
     answered = {poll_id for (poll_id,) in PollAnswer.select(PollAnswer.poll).where(
         PollAnswer.account == account, PollAnswer.poll.in_([p.id for p in polls])).tuples()}
     return [(poll, poll.id in answered) for poll in polls]
