@@ -77,7 +77,8 @@ def test_results_are_shown_after_closing_or_while_open_if_the_poll_says_so(rassv
     with demo.app_context():
         Poll.update(closed_at=datetime(2026, 3, 9, 12, 0)).where(Poll.id == hidden.id).execute()
     page = client.get(f"/cabinet/polls/{hidden.id}").get_data(as_text=True)
-    assert "data-results>" in page and "Опрос закрыт; от вашего лицевого счёта ответа не было." in page
+    assert "data-results>" in page
+    assert "Опрос закрыт; от вашего лицевого счёта ответа не было." in page
     assert "data-answer-form" not in page
 
 
