@@ -26,6 +26,8 @@ import office
 import office_readings
 import office_receipts
 import pages
+import polls.cabinet
+import polls.office
 import security
 import statements
 import throttle
@@ -47,6 +49,7 @@ OFFICE_MENU = [
     ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
+    ("office_polls.index", _l("Polls")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -213,6 +216,8 @@ def register_blueprints(app):
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
     app.register_blueprint(jobs.bp)
+    app.register_blueprint(polls.office.bp)
+    app.register_blueprint(polls.cabinet.bp)
 
 
 def register_errors(app):

@@ -11,6 +11,7 @@ from formats import format_number, format_period
 from forms import REGISTRATION_CHECK_LABELS, TIME_ZONE_LABELS, HoaSettingsForm
 from meter_models import METER_KIND_TABLE
 from periods import parse_period
+from polls import events as poll_events
 
 EVENT_LABELS = {
     "register": _l("Registration of an account"),
@@ -39,6 +40,7 @@ EVENT_LABELS = {
     "reading_accepted": _l("Meter reading accepted by the accountant"),
     "reading_declined": _l("Meter reading declined by the accountant"),
     "settings_changed": _l("HOA settings changed"),
+    **poll_events.LABELS,
 }
 
 FILE_KINDS = {"accounts": _l("accounts"), "charges": _l("charges"), "payments": _l("payments"),
@@ -174,4 +176,5 @@ DESCRIBERS = {
     "reading_accepted": reading_decision,
     "reading_declined": reading_decision,
     "import": loaded,
+    **poll_events.DESCRIBERS,
 }

@@ -180,6 +180,11 @@ class ImportForm(Form):
         DataRequired(_l("Choose one or more files."))])
 
 
+def date_in_range(form, field):
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Enter a date between 1990 and 2099."))
+
+
 class NoticeForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(_l("Enter a title.")),
@@ -187,18 +192,12 @@ class NoticeForm(Form):
     body = TextAreaField(_l("Text"), validators=[
         Optional(), Length(max=3000, message=_l("The text must be at most 3000 characters."))])
     starts_on = DateField(_l("Show from"), validators=[
-        DataRequired(_l("Enter the first day to show the notice.")), lambda f, field: _near(field)])
-    ends_on = DateField(_l("Show until (optional)"), validators=[
-        Optional(), lambda f, field: _near(field)])
+        DataRequired(_l("Enter the first day to show the notice.")), date_in_range])
+    ends_on = DateField(_l("Show until (optional)"), validators=[Optional(), date_in_range])
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day cannot be before the first day."))
-
-
-def _near(field):
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Enter a date between 1990 and 2099."))
 
 
 def digits_field(label, counts, message):

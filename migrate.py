@@ -17,6 +17,7 @@ from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
+from polls.models import POLL_MODELS
 from receipt_files import HOUSE_RECEIPTS_MODELS, HouseReceipts
 from storedfiles import StoredFile
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
@@ -29,7 +30,7 @@ KEY = "schema_version"
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
-          StoredFile]
+          StoredFile, *POLL_MODELS]
 
 
 def to_2(migrator):
@@ -89,8 +90,13 @@ def to_7(migrator):
             migrate(migrator.add_column("housereceipts", name, getattr(HouseReceipts, name)))
 
 
+def to_8(migrator):
+    """Polls of an HOA's residents: the questions, their options and the accounts' answers."""
+    db.create_tables(POLL_MODELS, safe=True)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

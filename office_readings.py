@@ -2,7 +2,6 @@
 import csv
 import io
 import json
-import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, gettext as _
@@ -14,7 +13,7 @@ from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone
 from meter_models import METER_KIND_TABLE, Meter, Reading
 from models import Account, AuditEvent
 from periods import parse_period
-from texts import plain_text
+from texts import looks_like_formula, plain_text, safe_cell
 from readings import (
     SOURCE_LABELS, STATUS_LABELS, check_values, kind_label, reason_text, save_checks, today,
     unit_of,
@@ -31,33 +30,6 @@ COLUMNS = ["Лицевой счёт", "Квартира", "Заводской н
 EXPORT_SOURCES = {"resident": "жилец", "accountant": "бухгалтер",
                   "import": "программа начислений"}
 EXPORT_STATUSES = {"accepted": "принято", "flagged": "на проверке", "declined": "отклонено"}
-# a formula starts a cell, or a piece of one that a reader splitting on ',' or ';' makes
-# (a leading tab or line break also makes some programs read on as a formula)
-FORMULA = re.compile(r"(^|[,;])([ \t]*)([=+\-@][^,;]*)|^(?=[\t\r])")
-# a number as a spreadsheet reads it (-3, +7, -12.5): a value, not a formula
-PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-
-
-def formula_guard(match):
-    start, space, piece = match.groups()
-    if piece is None:
-        return "'"
-    if PLAIN_NUMBER.fullmatch(piece.rstrip()):
-        return match.group(0)
-    return f"{start}{space}'{piece}"
-
-
-def safe_cell(text):
-    """Text a spreadsheet shows as typed: no control or bidi characters but line breaks and
-    tabs, and an apostrophe before =, +, -, @ at the start or after a separator, where it
-    would begin a formula (not before a plain number such as -3)."""
-    return FORMULA.sub(formula_guard, plain_text("" if text is None else str(text), lines=True))
-
-
-def looks_like_formula(text):
-    return isinstance(text, str) and safe_cell(text) != plain_text(text, lines=True)
-
-
 def chosen_period(hoa):
     """The month asked for, else the one whose readings are coming in now."""
     return parse_period(request.args.get("period", "")) or hoa.readings_period(today())

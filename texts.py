@@ -1,5 +1,6 @@
 """Words that come from data: units in the page's language, web addresses in a notice made
-into links, and text cleaned of control characters wherever it enters (forms and imports)."""
+into links, text cleaned of control characters wherever it enters (forms and imports), and
+text made safe for a spreadsheet's cell (the exports)."""
 import re
 
 from flask_babel import get_locale
@@ -51,3 +52,30 @@ def plain_text(text, lines=False):
     if text.__class__ is not str:
         return text
     return text.translate(_CONTROLS_BUT_LINES if lines else _CONTROLS)
+
+
+# a formula starts a cell, or a piece of one that a reader splitting on ',' or ';' makes
+# (a leading tab or line break also makes some programs read on as a formula)
+FORMULA = re.compile(r"(^|[,;])([ \t]*)([=+\-@][^,;]*)|^(?=[\t\r])")
+# a number as a spreadsheet reads it (-3, +7, -12.5): a value, not a formula
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def formula_guard(match):
+    start, space, piece = match.groups()
+    if piece is None:
+        return "'"
+    if PLAIN_NUMBER.fullmatch(piece.rstrip()):
+        return match.group(0)
+    return f"{start}{space}'{piece}"
+
+
+def safe_cell(text):
+    """Text a spreadsheet shows as typed: no control or bidi characters but line breaks and
+    tabs, and an apostrophe before =, +, -, @ at the start or after a separator, where it
+    would begin a formula (not before a plain number such as -3)."""
+    return FORMULA.sub(formula_guard, plain_text("" if text is None else str(text), lines=True))
+
+
+def looks_like_formula(text):
+    return isinstance(text, str) and safe_cell(text) != plain_text(text, lines=True)

@@ -11,6 +11,7 @@ import pytest
 from migrate import MODELS
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
+from polls.models import Poll, PollOption
 from receipt_files import HouseReceipts
 from uploads import ImportJob
 
@@ -58,6 +59,11 @@ def other_data(app):
                                                            fingerprint="f", state="done")
         ids["stranger"]["job"] = ImportJob.create(hoa=polet, token="x" * 32, state="done")
         ids["stranger"]["hoa"] = polet
+        # a poll of the other HOA; in the own HOA, one that has not opened yet
+        for key, hoa, opens_on, mark in (("stranger", polet, MONTH, MARK),
+                                         ("neighbour", rassvet, date(2099, 1, 1), NEIGHBOUR)):
+            ids[key]["poll"] = Poll.create(hoa=hoa, question=f"Опрос {mark}", opens_on=opens_on)
+            PollOption.create(poll=ids[key]["poll"], position=1, text=f"Вариант {mark}")
         ids["own_hoa"] = rassvet
         return ids
 

@@ -1,6 +1,7 @@
 """Every page in a real browser at a 360 px phone and a 1280 px desktop: the page never scrolls
 sideways, and axe-core finds nothing serious on it."""
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import demo as demo_data
 from factories import browser_log_in, make_resident
 from meter_models import Meter
 from models import Account, Accountant, AccountantHoa, Hoa
+from factories_polls import make_poll
 from readings import seed_demo_readings
 from test_csp_browser import PUBLIC_PAGES, pages_of
 
@@ -32,10 +34,13 @@ def site(live_server):
         accountant.save()
         AccountantHoa.create(accountant=accountant, hoa=hoa)
         meter = Meter.select().join(Account).where(Account.number == "100001").first()
+        poll = make_poll(hoa, opens_on=date.today(), results_while_open=True)
         resident = pages_of(live_server.app, False, hoa.id) + [
-            "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}"]
+            "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}",
+            f"/cabinet/polls/{poll.id}"]
         office = pages_of(live_server.app, True, hoa.id) + [
-            f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}"]
+            f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}",
+            f"/office/{hoa.id}/polls/{poll.id}", f"/office/{hoa.id}/polls/{poll.id}/delete"]
     return PUBLIC_PAGES[:-1], resident, office
 
 

@@ -7,6 +7,7 @@ import importer
 import migrate
 from conftest import make_app, sqlite_only
 from meter_models import Meter, Reading, ReminderSent
+from polls.models import Poll, PollAnswer
 from receipt_files import HouseReceipts
 from models import (
     Account, AuditEvent, Charge, MonthBalance, Notice, OutgoingMail, Payment, Resident, Setting,
@@ -246,3 +247,29 @@ def test_version_6_printings_learn_when_their_data_was_last_read(tmp_path):
         job = HouseReceipts.get()
         assert (job.fingerprint, job.stale, job.checked_at) == ("f", False, None)
         migrate.to_7(migrate.SchemaMigrator.from_database(db.obj))  # again: nothing happens
+
+
+@sqlite_only
+def test_version_7_gets_the_tables_of_polls(tmp_path):
+    path = tmp_path / "domkom.db"
+    app = make_app(tmp_path)
+    fill(app)
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("pollanswer", "polloption", "poll"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '7' WHERE key = 'schema_version'")
+    con.close()
+    before = dump(path)
+    app = make_app(tmp_path)  # starting the app upgrades
+    after = dump(path)
+    assert {"poll", "polloption", "pollanswer"} <= set(after)
+    assert "pollanswer_poll_id_account_id" in indexes(path, "pollanswer")
+    assert all(after[table] == rows for table, rows in before.items())
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        poll = Poll.create(hoa=Account.get().hoa, question="Вопрос", opens_on=date(2026, 3, 1))
+        migrate.to_8(None)  # a second run changes nothing
+        assert Poll.select().count() == 1 and PollAnswer.select().count() == 0
+        assert poll.state(date(2026, 3, 2)) == "open"
