@@ -17,8 +17,10 @@ import backup
 import cabinet
 import commands
 import demo
+import documents
 import formats
 import jobs
+import letters
 import mailqueue
 import meters
 import migrate
@@ -47,6 +49,7 @@ OFFICE_MENU = [
     ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
+    ("documents_office.index", _l("Documents")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -212,6 +215,9 @@ def register_blueprints(app):
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
     app.register_blueprint(jobs.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(documents.office_bp)
+    app.register_blueprint(letters.bp)
 
 
 def register_errors(app):

@@ -39,6 +39,10 @@ EVENT_LABELS = {
     "reading_accepted": _l("Meter reading accepted by the accountant"),
     "reading_declined": _l("Meter reading declined by the accountant"),
     "settings_changed": _l("HOA settings changed"),
+    "document_added": _l("Document published"),
+    "document_changed": _l("Document's title, category, date or visibility changed"),
+    "document_replaced": _l("Document's file replaced"),
+    "document_deleted": _l("Document deleted"),
 }
 
 FILE_KINDS = {"accounts": _l("accounts"), "charges": _l("charges"), "payments": _l("payments"),
