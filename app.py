@@ -49,7 +49,7 @@ OFFICE_MENU = [
     ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
-    ("documents_office.index", _l("Documents")),
+    ("office_documents.index", _l("Documents")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -217,6 +217,7 @@ def register_blueprints(app):
     app.register_blueprint(jobs.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(documents.office_bp)
+    app.register_blueprint(documents.public_bp)
     app.register_blueprint(letters.bp)
 
 

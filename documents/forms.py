@@ -3,7 +3,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from documents.models import CATEGORIES
@@ -17,7 +17,8 @@ class DocumentForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(_l("Enter a title.")),
         Length(max=200, message=_l("The title must be at most 200 characters."))])
-    category = SelectField(_l("Category"), choices=list(CATEGORIES.items()), validators=[
+    category = SelectField(_l("Category"), choices=[
+        SelectChoice(key, label) for key, label in CATEGORIES.items()], validators=[
         DataRequired(_l("Choose a category."))])
     dated = DateField(_l("Date of the document"), validators=[
         DataRequired(_l("Enter the date of the document."))])

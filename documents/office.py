@@ -12,7 +12,7 @@ from documents.models import Document
 from models import AuditEvent, now
 from storedfiles import FileRefused
 
-bp = Blueprint("documents_office", __name__, url_prefix="/office", template_folder="templates")
+bp = Blueprint("office_documents", __name__, url_prefix="/office", template_folder="templates")
 
 PER_PAGE = 50
 FIELDS = ("title", "category", "dated", "public")
@@ -77,7 +77,7 @@ def new(hoa_id):
                                    **{name: form[name].data for name in FIELDS})
         audit("document_added", hoa, document)
     flash(_("The document «%(title)s» is published.", title=document.title), "success")
-    return redirect(url_for("documents_office.index", hoa_id=hoa.id))
+    return redirect(url_for("office_documents.index", hoa_id=hoa.id))
 
 
 @bp.route("/<int:hoa_id>/documents/<int:document_id>", methods=["GET", "POST"])
@@ -103,7 +103,7 @@ def edit(hoa_id, document_id):
             document.replace_file(stored)
             audit("document_replaced", hoa, document)
     flash(_("The document «%(title)s» is saved.", title=document.title), "success")
-    return redirect(url_for("documents_office.index", hoa_id=hoa.id))
+    return redirect(url_for("office_documents.index", hoa_id=hoa.id))
 
 
 @bp.route("/<int:hoa_id>/documents/<int:document_id>/delete", methods=["POST"])
@@ -115,7 +115,7 @@ def delete(hoa_id, document_id):
         audit("document_deleted", hoa, document)
         document.remove()
     flash(_("The document «%(title)s» is deleted.", title=document.title), "success")
-    return redirect(url_for("documents_office.index", hoa_id=hoa.id))
+    return redirect(url_for("office_documents.index", hoa_id=hoa.id))
 
 
 @bp.route("/<int:hoa_id>/documents/<int:document_id>/file")

@@ -1,4 +1,6 @@
-"""The residents' documents in the cabinet, the public ones on the HOA's page, the download."""
+"""The residents' documents in the cabinet (blueprint `documents`); the public ones on the
+HOA's page and every document's download (`documents_public`: whether a visitor may read a
+document is decided per document, public or of the visitor's HOA)."""
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
@@ -8,6 +10,7 @@ from documents.models import CATEGORIES, Document
 from models import Hoa
 
 bp = Blueprint("documents", __name__, template_folder="templates")
+public_bp = Blueprint("documents_public", __name__)
 
 PER_PAGE = 50
 
@@ -35,7 +38,7 @@ def index():
                            endpoint="documents.index", values={})
 
 
-@bp.route("/hoa/<int:hoa_id>/documents")
+@public_bp.route("/hoa/<int:hoa_id>/documents")
 def public(hoa_id):
     """The HOA's public documents, for anyone: members and people thinking of buying a flat."""
     hoa = Hoa.get_or_none(Hoa.id == hoa_id) or abort(404)
@@ -43,7 +46,7 @@ def public(hoa_id):
     documents, page, pages = page_of(Document.listed(hoa, public_only=True, category=category))
     return render_template("documents/list.html", hoa=hoa, documents=documents, page=page,
                            pages=pages, category=category, categories=CATEGORIES,
-                           endpoint="documents.public", values={"hoa_id": hoa.id})
+                           endpoint="documents_public.public", values={"hoa_id": hoa.id})
 
 
 def may_read(document):
@@ -54,7 +57,7 @@ def may_read(document):
             and current_user.account.hoa_id == document.hoa_id)
 
 
-@bp.route("/documents/<int:document_id>")
+@public_bp.route("/documents/<int:document_id>")
 def download(document_id):
     """The PDF, opened in the browser; a document the visitor may not read does not exist."""
     document = Document.get_or_none(Document.id == document_id)
@@ -63,7 +66,7 @@ def download(document_id):
     return storedfiles.send(document.file, inline=True)
 
 
-@bp.app_template_global("public_documents")
+@public_bp.app_template_global("public_documents")
 def public_documents(limit=10):
     """The newest public documents of every HOA (the landing page lists them)."""
     return list(Document.latest_public(limit))
