@@ -12,6 +12,7 @@ from factories import make_resident
 from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from models import Accountant, AccountantHoa, Hoa, Resident
 from test_import import CHARGES_HEADER
+from factories_meters import clear_meters, make_meter
 
 DECEMBER = "12.2026"
 
@@ -60,7 +61,7 @@ def to(smtp_server, address):
 
 
 def unsubscribe_url(message):
-    return re.fullmatch(r"<(https://[^>]+)>", message["List-Unsubscribe"]).group(1)
+    return re.fullmatch(r"<(https://[^>]+)>", message["List-Unsubscribe"].strip()).group(1)
 
 
 def test_a_load_of_charges_sends_each_registered_resident_one_letter(mail_app, smtp_server):
@@ -227,7 +228,6 @@ def test_security_letters_still_come_when_every_topic_is_off(mail_app, smtp_serv
 
 def test_a_declined_reading_and_one_entered_by_the_office_are_told_the_resident(
         mail_app, smtp_server):
-    from factories_meters import clear_meters, make_meter
     from meter_models import Reading
     with mail_app.app_context():
         clear_meters()
@@ -247,6 +247,23 @@ def test_a_declined_reading_and_one_entered_by_the_office_are_told_the_resident(
     assert r.status_code == 302
     declined = to(smtp_server, "anna@example.ru")[-1]
     assert len(to(smtp_server, "anna@example.ru")) == 2
-    assert "отклонены" in declined["Subject"] or "отклонил" in Outbox.text(declined)
+    assert "отклонено" in declined["Subject"] and "отклонил" in Outbox.text(declined)
     assert "Фото счётчика не совпадает" in Outbox.text(declined)
     assert "/cabinet/meters" in Outbox.text(declined)
+
+
+def test_reminders_follow_the_choice_of_letters(demo, logged_in, client, runner, outbox):
+    with demo.app_context():
+        Hoa.update(window_start_day=15, window_end_day=25).where(Hoa.prefixes == "10").execute()
+        clear_meters()
+        make_meter(serial="CW-1")
+    assert client.post("/cabinet/letters", data={"charges": "y"}).status_code == 302
+    before = len(outbox.messages())
+    result = runner.invoke(args=["remind", "--today", "2026-03-15"])
+    assert "Reminders sent: 0" in result.output and len(outbox.messages()) == before
+    client.post("/cabinet/letters", data={"reminders": "y"})
+    result = runner.invoke(args=["remind", "--today", "2026-03-15"])
+    assert "Reminders sent: 1" in result.output
+    reminder = outbox.last()
+    assert "/unsubscribe/" in reminder["List-Unsubscribe"]
+    assert "Напоминания о передаче показаний" in Outbox.text(reminder)  # the footer names it
