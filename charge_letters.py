@@ -47,7 +47,7 @@ def post(mailing):
         send_charge_letters(mailing.id)
 
 
-@jobs.task()
+@jobs.task(retries=5, retry_delay=60)  # a busy database: the letters written are skipped
 def send_charge_letters(mailing_id):
     """Write the mailing's letters; a mailing finished, or a resident written, is skipped."""
     mailing = ChargeMailing.get_or_none(ChargeMailing.id == mailing_id)
@@ -74,8 +74,8 @@ def billed_residents(hoa_id, period):
 def write_letter(mailing, resident):
     """1 when the resident's letter is queued now; 0 when written before, not wanted, or
     nothing changed since the letter of an earlier load of the month."""
-    if ChargeLetter.select().where(ChargeLetter.resident == resident,
-                                   ChargeLetter.mailing == mailing).exists():
+    if not letters.wants(resident, "charges") or ChargeLetter.select().where(
+            ChargeLetter.resident == resident, ChargeLetter.mailing == mailing).exists():
         return 0
     statement = Statement.for_month(resident.account, mailing.period, detailed=False)
     if statement is None:
@@ -95,21 +95,25 @@ def write_letter(mailing, resident):
                   month=Month(mailing.period), number=resident.account.number))
     try:
         with db.atomic():
+            # the row first: on SQLite a transaction that reads before it writes may find
+            # another worker thread's commit in its way and fail at once instead of waiting
+            ChargeLetter.create(resident=resident, mailing=mailing, period=mailing.period,
+                                to_pay=to_pay, corrected=corrected)
             letter = letters.compose_notice(
                 resident, "charges", subject, "charges_loaded", period=mailing.period,
                 to_pay=to_pay, pay_by=pay_by_date(resident.account.hoa, mailing.period),
                 corrected=corrected,
                 link=external_url("statements.month", period=mailing.period.strftime("%Y-%m")))
-            if letter is None:
-                return 0
-            ChargeLetter.create(resident=resident, mailing=mailing, period=mailing.period,
-                                to_pay=to_pay, corrected=corrected)
-    except IntegrityError:  # another run of the job wrote it a moment ago
+            if letter is None:  # turned off a moment ago: no row either
+                raise NotWanted
+    except (IntegrityError, NotWanted):  # IntegrityError: another run wrote it a moment ago
         return 0
     mailqueue.post(letter)
     return 1
 
 
+class NotWanted(Exception):
+    """The resident turned the letters off while the letter was being written."""
 
 
 class Month:

@@ -4,7 +4,9 @@ resident's choice of topics and the one-click unsubscribe link every such letter
     letters.send_notice(resident, "readings", _l("Domkom: …"), "reading_declined", meter=…)
 
 sends one letter unless the resident turned its topic off (or has not activated the login);
-inside a transaction use compose_notice() and mailqueue.post() after the commit. The template
+inside a transaction use compose_notice() and mailqueue.post() after the commit (on SQLite,
+let the transaction write its own row before it composes: one that reads first may fail when
+another worker commits meanwhile). The template
 is templates/email/<name>.txt/.html, or a package's "tickets/email/<name>"; the context has
 `resident` and `hoa`, and the footer saying how to stop such letters is added. A letter the
 office causes is written in the site's default language (Russian), one the resident causes in

@@ -12,6 +12,7 @@ from factories import make_resident
 from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from models import Accountant, AccountantHoa, Hoa, Resident
 from test_import import CHARGES_HEADER
+from test_worker import Worker, queue_app, wait_for, workers  # noqa: F401 (a fixture)
 from factories_meters import clear_meters, make_meter
 
 DECEMBER = "12.2026"
@@ -267,3 +268,23 @@ def test_reminders_follow_the_choice_of_letters(demo, logged_in, client, runner,
     reminder = outbox.last()
     assert "/unsubscribe/" in reminder["List-Unsubscribe"]
     assert "Напоминания о передаче показаний" in Outbox.text(reminder)  # the footer names it
+
+
+def test_the_worker_writes_the_letters_not_the_confirming_request(tmp_path, workers,
+                                                                  smtp_server):
+    app = queue_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        make_resident("100001", email="anna@example.ru")
+        make_resident("100002", email="boris@example.ru")
+    client, hoa = office_client(app)
+    load(client, hoa, charges())  # answers at once: the load and its letters wait
+    with app.app_context():
+        assert ChargeLetter.select().count() == 0 and ChargeMailing.select().count() == 0
+    workers.append(Worker(app, tmp_path / "worker.log"))
+    wait_for(lambda: len(smtp_server.messages) == 2, what="the charges letters")
+    with app.app_context():
+        assert ChargeLetter.select().count() == 2
+        assert ChargeMailing.get().finished_at is not None
+    assert {m["To"] for m in smtp_server.messages} == {"anna@example.ru", "boris@example.ru"}
+    assert all(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+               for m in smtp_server.messages)
