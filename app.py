@@ -17,8 +17,10 @@ import backup
 import cabinet
 import commands
 import demo
+import documents
 import formats
 import jobs
+import letters
 import mailqueue
 import meters
 import migrate
@@ -50,6 +52,7 @@ OFFICE_MENU = [
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
     ("office_polls.index", _l("Polls")),
+    ("office_documents.index", _l("Documents")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -218,6 +221,10 @@ def register_blueprints(app):
     app.register_blueprint(jobs.bp)
     app.register_blueprint(polls.office.bp)
     app.register_blueprint(polls.cabinet.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(documents.office_bp)
+    app.register_blueprint(documents.public_bp)
+    app.register_blueprint(letters.bp)
 
 
 def register_errors(app):

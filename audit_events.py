@@ -41,6 +41,10 @@ EVENT_LABELS = {
     "reading_declined": _l("Meter reading declined by the accountant"),
     "settings_changed": _l("HOA settings changed"),
     **poll_events.LABELS,
+    "document_added": _l("Document published"),
+    "document_changed": _l("Document's title, category, date or visibility changed"),
+    "document_replaced": _l("Document's file replaced"),
+    "document_deleted": _l("Document deleted"),
 }
 
 FILE_KINDS = {"accounts": _l("accounts"), "charges": _l("charges"), "payments": _l("payments"),

@@ -5,6 +5,7 @@ from pathlib import Path, PurePath
 import click
 from flask import Blueprint
 
+import charge_letters
 import house_receipts
 import importer
 import receipts
@@ -181,7 +182,9 @@ def import_command(hoa_id, dry_run, paths):
         if dry_run:
             click.echo("Dry run: nothing was saved.")
             return
-        batch.save()
+        with db.atomic():
+            mailing = charge_letters.plan(hoa, batch.save(), job="cli")
+        charge_letters.post(mailing)
         click.echo("Saved.")
 
 

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 
+import charge_letters
 import importer
 import jobs
 from importbatch import MAX_PROBLEMS, Batch
@@ -90,10 +91,12 @@ def run(job, attempt):
         if not finish(job.id, attempt, DONE, rows_done=rows):
             return  # a later attempt took the job over; it saves it
         totals = batch.save(job.accountant_id, job.ip)
+        mailing = charge_letters.plan(hoa, totals, job=job.id)  # saved with the load, or not
         importer.discard(job.token)
         time.sleep(current_app.config["IMPORT_PAUSE_BEFORE_COMMIT"])  # tests kill it here
         ImportJob.update(outcome=json.dumps(totals, ensure_ascii=False)).where(
             ImportJob.id == job.id).execute()
+    charge_letters.post(mailing)  # the residents' letters are a job of their own
 
 
 def finish(job_id, attempt, state, error="", outcome=None, **fields):

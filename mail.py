@@ -1,4 +1,7 @@
-"""Outgoing e-mail: one send_email() and small wrappers per purpose."""
+"""Outgoing e-mail: one send_email() and small wrappers per purpose. The letters about the
+login (activation, password, e-mail, release) always go; letters about changes a resident may
+turn off go through letters.send_notice()."""
+import json
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -38,12 +41,20 @@ def send_email(to, subject, template, **context):
     return QUEUED if mailqueue.is_late(letter) else SENT
 
 
-def compose(to, subject, template, **context):
-    """The letter rendered from templates/email/<template>.txt/.html, saved, not yet queued."""
+def compose(to, subject, template, headers=None, footer=None, **context):
+    """The letter rendered from templates/email/<template>.txt/.html (a template name with a
+    "/" is taken as it is: "tickets/email/reply"), saved, not yet queued. `footer`: a template
+    of the same kind appended to both bodies; `headers`: further headers of the letter."""
+    name = template if "/" in template else f"email/{template}"
+    text = render_template(f"{name}.txt", **context)
+    html = render_template(f"{name}.html", **context)
+    if footer:
+        text = text.rstrip("\n") + "\n\n" + render_template(f"{footer}.txt", **context)
+        html += render_template(f"{footer}.html", **context)
     return OutgoingMail.create(
-        to=clean_header(to), subject=clean_header(subject),
-        text=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context))
+        to=clean_header(to), subject=clean_header(subject), text=text, html=html,
+        headers=json.dumps({clean_header(k): clean_header(v) for k, v in (headers or {}).items()},
+                           ensure_ascii=False) if headers else "")
 
 
 def send_activation(resident, password):

@@ -7,6 +7,7 @@ it goes out at the first attempt, marked sent when it needed retries, and after 
 (about a day) it waits for the operator (`flask --app app mail-failed`). So a job run twice, or
 handed back after its worker was killed, never sends a letter that went out.
 """
+import json
 import logging
 import re
 import smtplib
@@ -90,7 +91,8 @@ def attempt(letter_id):
         return None
     try:
         hand_over(Message(subject=letter.subject, recipients=[letter.to], body=letter.text,
-                          html=letter.html or None))
+                          html=letter.html or None,
+                          extra_headers=json.loads(letter.headers) if letter.headers else None))
     except (smtplib.SMTPException, OSError) as exc:
         attempts = letter.attempts + 1
         OutgoingMail.update(attempts=attempts, last_error=str(exc)[:1000],

@@ -17,6 +17,8 @@ from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
+from documents.models import Document
+from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from polls.models import POLL_MODELS
 from receipt_files import HOUSE_RECEIPTS_MODELS, HouseReceipts
 from storedfiles import StoredFile
@@ -30,7 +32,8 @@ KEY = "schema_version"
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
-          StoredFile, *POLL_MODELS]
+          StoredFile, *POLL_MODELS, Document, LetterOptOut, ChargeMailing, ChargeLetter]
+DOCUMENTS_MODELS = [Document, LetterOptOut, ChargeMailing, ChargeLetter]
 
 
 def to_2(migrator):
@@ -95,8 +98,16 @@ def to_8(migrator):
     db.create_tables(POLL_MODELS, safe=True)
 
 
+def to_9(migrator):
+    """The HOA's documents, the letters residents turned off and the letters about a month's
+    charges; the headers a letter carries (List-Unsubscribe)."""
+    db.create_tables(DOCUMENTS_MODELS, safe=True)
+    if "headers" not in {column.name for column in db.get_columns("outgoingmail")}:
+        migrate(migrator.add_column("outgoingmail", "headers", OutgoingMail.headers))
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8), (9, to_9)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

@@ -387,6 +387,7 @@ class OutgoingMail(BaseModel):
     subject = CharField()
     text = TextField()
     html = TextField(default="")
+    headers = TextField(default="")  # JSON: List-Unsubscribe and the like (letters.py)
     created_at = DateTimeField(default=now)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")

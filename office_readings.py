@@ -5,13 +5,16 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+import letters
 from access import accountant_required, client_ip, get_hoa_or_404
 from formats import format_number
 from forms import OfficeReadingForm, ReadingStatusForm, reading_field_name, zone_label
 from meter_models import METER_KIND_TABLE, Meter, Reading
-from models import Account, AuditEvent
+from mail import external_url
+from models import Account, AuditEvent, Resident
 from periods import parse_period
 from texts import looks_like_formula, plain_text, safe_cell
 from readings import (
@@ -149,8 +152,12 @@ def enter(hoa_id, meter_id):
             check = check_values(meter, values, period, today(), by_accountant=True,
                                  replaced=form[f"m{meter.id}_replaced"].data)
         if check is not None and check.ok:
-            save_checks([check], period, source="accountant", accountant=current_user.id,
-                        ip=client_ip())
+            if save_checks([check], period, source="accountant", accountant=current_user.id,
+                           ip=client_ip()):
+                tell_resident(meter, period, "reading_entered",
+                              _l("Domkom: the accountant entered a meter reading for you"),
+                              value=" / ".join(format_number(v) for v in values if v is not None)
+                              + f" {unit_of(meter)}")
             flash(_("The reading of meter %(serial)s for account %(number)s is saved.",
                     serial=meter.serial, number=meter.account.number), "success")
             return redirect(url_for("office_readings.index", hoa_id=hoa.id,
@@ -195,10 +202,22 @@ def decide(hoa_id, reading_id):
     AuditEvent.record("reading_" + reading.status, client_ip(), hoa=hoa,
                       accountant=current_user.id, account_number=reading.meter.account.number,
                       detail=json.dumps(reading_facts(reading), ensure_ascii=False))
+    if reading.status == "declined":
+        tell_resident(reading.meter, reading.period, "reading_declined",
+                      _l("Domkom: your meter reading was declined"), reason=reading.reason)
     flash(_("The reading is accepted.") if reading.status == "accepted"
           else _("The reading is declined; the resident sees the reason."), "success")
     return redirect(url_for("office_readings.enter", hoa_id=hoa.id, meter_id=reading.meter.id,
                             period=reading.period.strftime("%Y-%m")))
+
+
+def tell_resident(meter, period, template, subject, **context):
+    """A letter to the meter's resident, when there is one who wants it (letters.py)."""
+    resident = Resident.get_or_none(Resident.account == meter.account_id)
+    if resident is not None:
+        letters.send_notice(resident, "readings", subject, template, meter=meter,
+                            kind=kind_label(meter), period=period,
+                            link=external_url("meters.index"), **context)
 
 
 def reading_facts(reading):

@@ -31,6 +31,12 @@ def help():
     return render_template("help.html")
 
 
+@bp.route("/office/help")
+def office_help():
+    """The accountant's help: loading data, documents, the letters residents get."""
+    return render_template("help_office.html", hoa=None)
+
+
 @bp.route("/privacy")
 def privacy():
     return render_template("privacy.html",

@@ -9,8 +9,9 @@ from huey import crontab
 from peewee import IntegrityError
 
 import jobs
+import letters
 import mailqueue
-from mail import compose, external_url
+from mail import external_url
 from meter_models import REMINDER_KINDS, Meter, Reading, ReminderSent
 from models import Account, Hoa, Resident, db
 from periods import today
@@ -101,13 +102,18 @@ def remind(resident, kind, period, **context):
         return 0
     if kind not in REMINDER_KINDS:
         raise ValueError(f"unknown reminder kind {kind!r}")
+    if not letters.wants(resident, "reminders"):  # turned off in "My data"
+        return 0
     template = "reminder_verification" if kind == "verification" else "reminder_window"
     try:
         with db.atomic():
             ReminderSent.create(resident=resident, kind=kind, period=period)
-            letter = compose(resident.email, SUBJECTS[kind](), template, resident=resident,
-                             kind=kind, link=external_url("meters.index"), **context)
+            letter = letters.compose_notice(resident, "reminders", SUBJECTS[kind](), template,
+                                            kind=kind, link=external_url("meters.index"),
+                                            **context)
     except IntegrityError:  # another run sent it a moment ago
+        return 0
+    if letter is None:
         return 0
     mailqueue.post(letter)
     return 1

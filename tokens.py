@@ -1,6 +1,7 @@
-"""Signed, expiring tokens for the links we mail: activation, password reset, e-mail change."""
+"""Signed tokens for the links we mail: activation, password reset, e-mail change expire;
+an unsubscribe link does not (a letter of last year must still stop the letters)."""
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 
 def _serializer(purpose):
@@ -39,3 +40,19 @@ def read_token(purpose, token, max_age):
 
 def token_matches(purpose, resident, fingerprint):
     return fingerprint == _fingerprint(purpose, resident)
+
+
+def make_unsubscribe_token(resident_id, topic):
+    """Names the resident and the topic of letters the link turns off."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"],
+                             salt="domkom-unsubscribe").dumps([resident_id, topic])
+
+
+def read_unsubscribe_token(token):
+    """(resident_id, topic); ValueError when the token is forged or damaged."""
+    try:
+        rid, topic = URLSafeSerializer(current_app.config["SECRET_KEY"],
+                                       salt="domkom-unsubscribe").loads(token)
+        return int(rid), str(topic)
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise ValueError("bad token") from exc

@@ -12,11 +12,14 @@ from migrate import MODELS
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
 from polls.models import Poll, PollOption
+from documents.models import Document
 from receipt_files import HouseReceipts
+from storedfiles import StoredFile
 from uploads import ImportJob
 
-# Blueprints whose pages belong to nobody in particular
-PUBLIC = {"static", "bootstrap", "pages", "auth"}
+# Blueprints whose pages belong to nobody in particular (a document's download decides per
+# document, public or of the visitor's HOA: tests/test_documents.py checks it)
+PUBLIC = {"static", "bootstrap", "pages", "auth", "documents_public"}
 # URL arguments that are not ids of anything (signed tokens carry their own check)
 NOT_IDS = {"token", "code", "filename"}
 # URL arguments that choose within one's own data: a month, a file format
@@ -58,6 +61,10 @@ def other_data(app):
         ids["stranger"]["printing"] = HouseReceipts.create(hoa=polet, period=MONTH,
                                                            fingerprint="f", state="done")
         ids["stranger"]["job"] = ImportJob.create(hoa=polet, token="x" * 32, state="done")
+        ids["stranger"]["document"] = Document.create(
+            hoa=polet, title=f"Смета {MARK}", category="estimates", dated=MONTH,
+            file=StoredFile.create(token="t" * 24, name="smeta.pdf", content_type="application/pdf",
+                                   size=5, data=b"%PDF-"))
         ids["stranger"]["hoa"] = polet
         # a poll of the other HOA; in the own HOA, one that has not opened yet
         for key, hoa, opens_on, mark in (("stranger", polet, MONTH, MARK),

@@ -9,8 +9,11 @@ import pytest
 import demo as demo_data
 from factories import browser_log_in, make_resident
 from meter_models import Meter
-from models import Account, Accountant, AccountantHoa, Hoa
+from documents.models import Document
 from factories_polls import make_poll
+from models import Account, Accountant, AccountantHoa, Hoa, Resident
+from storedfiles import StoredFile
+from tokens import make_unsubscribe_token
 from readings import seed_demo_readings
 from test_csp_browser import PUBLIC_PAGES, pages_of
 
@@ -35,13 +38,22 @@ def site(live_server):
         AccountantHoa.create(accountant=accountant, hoa=hoa)
         meter = Meter.select().join(Account).where(Account.number == "100001").first()
         poll = make_poll(hoa, opens_on=date.today(), results_while_open=True)
+        document = Document.create(
+            hoa=hoa, title="Протокол общего собрания собственников помещений № 3 от 20.05.2026",
+            category="minutes", dated=date(2026, 5, 20), public=True,
+            file=StoredFile.create(token="layout-document", name="protokol-3.pdf",
+                                   content_type="application/pdf", size=5, data=b"%PDF-"))
         resident = pages_of(live_server.app, False, hoa.id) + [
             "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}",
             f"/cabinet/polls/{poll.id}"]
         office = pages_of(live_server.app, True, hoa.id) + [
             f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}",
-            f"/office/{hoa.id}/polls/{poll.id}", f"/office/{hoa.id}/polls/{poll.id}/delete"]
-    return PUBLIC_PAGES[:-1], resident, office
+            f"/office/{hoa.id}/polls/{poll.id}", f"/office/{hoa.id}/polls/{poll.id}/delete",
+            f"/office/{hoa.id}/documents/{document.id}", "/office/help"]
+        public = PUBLIC_PAGES[:-1] + [
+            f"/hoa/{hoa.id}/documents",
+            "/unsubscribe/" + make_unsubscribe_token(Resident.get().id, "charges")]
+    return public, resident, office
 
 
 def log_in_office(page, url):

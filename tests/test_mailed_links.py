@@ -85,7 +85,7 @@ def test_every_letter_links_to_the_site_address(site, snapshot):
             assert link.startswith(SITE + "/"), (letter["Subject"], link)
             kinds.add(urlsplit_path(link))
         assert "localhost" not in text and "localhost" not in html
-    assert kinds == {"activate", "reset", "cabinet"}
+    assert kinds == {"activate", "reset", "cabinet", "unsubscribe"}
 
 
 def urlsplit_path(link):

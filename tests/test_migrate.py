@@ -273,3 +273,28 @@ def test_version_7_gets_the_tables_of_polls(tmp_path):
         migrate.to_8(None)  # a second run changes nothing
         assert Poll.select().count() == 1 and PollAnswer.select().count() == 0
         assert poll.state(date(2026, 3, 2)) == "open"
+
+
+@sqlite_only
+def test_version_8_gets_documents_letter_choices_and_the_headers_of_letters(tmp_path):
+    path = tmp_path / "domkom.db"
+    app = make_app(tmp_path)
+    with app.app_context():
+        OutgoingMail.create(to="a@example.ru", subject="Тема", text="Текст")
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("document", "letteroptout", "chargeletter", "chargemailing"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("ALTER TABLE outgoingmail DROP COLUMN headers")
+        con.execute("UPDATE setting SET value = '8' WHERE key = 'schema_version'")
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        assert {"document", "letteroptout", "chargeletter", "chargemailing"} <= \
+            set(db.get_tables())
+        letter = OutgoingMail.get()
+        assert (letter.subject, letter.headers) == ("Тема", "")
+        migrate.to_9(None)  # a second run changes nothing
+        assert OutgoingMail.select().count() == 1
