@@ -29,6 +29,7 @@ import pages
 import security
 import statements
 import throttle
+from tickets import office as tickets_office, resident as tickets_resident
 from database import close_all_connections, db, open_database
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
@@ -47,6 +48,7 @@ OFFICE_MENU = [
     ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
+    ("office_tickets.index", _l("Requests")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -212,6 +214,8 @@ def register_blueprints(app):
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
     app.register_blueprint(jobs.bp)
+    app.register_blueprint(tickets_resident.bp)
+    app.register_blueprint(tickets_office.bp)
 
 
 def register_errors(app):

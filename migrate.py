@@ -19,6 +19,7 @@ from models import (
 )
 from receipt_files import HOUSE_RECEIPTS_MODELS
 from storedfiles import StoredFile
+from tickets.models import TICKET_MODELS
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
 
 bp = Blueprint("migrate", __name__, cli_group=None)
@@ -29,7 +30,7 @@ KEY = "schema_version"
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
-          StoredFile]
+          StoredFile, *TICKET_MODELS]
 
 
 def to_2(migrator):
@@ -81,8 +82,13 @@ def to_6(migrator):
     db.create_tables([StoredFile], safe=True)
 
 
+def to_7_tickets(migrator):
+    """Requests (заявки): the requests, their threads and attachments, each HOA's settings."""
+    db.create_tables(TICKET_MODELS, safe=True)  # with their indexes, each only if missing
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7_tickets)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 
