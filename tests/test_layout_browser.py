@@ -1,6 +1,7 @@
 """Every page in a real browser at a 360 px phone and a 1280 px desktop: the page never scrolls
 sideways, and axe-core finds nothing serious on it."""
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from meter_models import Meter
 from models import Account, Accountant, AccountantHoa, Hoa
 from readings import seed_demo_readings
 from test_csp_browser import PUBLIC_PAGES, pages_of
+from tickets.models import Ticket
 
 WIDTHS = (360, 1280)
 # CI installs axe-core with npm (see .ci/run); without it the accessibility test is skipped
@@ -25,7 +27,9 @@ def site(live_server):
         demo_data.load(echo=lambda *a: None)
         seed_demo_readings()
         hoa = Hoa.get(Hoa.prefixes == "10")
-        make_resident("100001", "resident-pass-1", email="r@example.ru", name="Анна")
+        anna = make_resident("100001", "resident-pass-1", email="r@example.ru", name="Анна")
+        mine = Ticket.create(hoa=hoa, account=anna.account, resident=anna, category="лифт",
+                             text="Лифт стоит между этажами", urgent=True, deadline=date.today())
         make_resident("100002", "resident-pass-2", email="longer.address@example.ru")
         accountant = Accountant(email="buh@rassvet.example", name="Анна Викторовна")
         accountant.set_password("office-pass-1")
@@ -33,9 +37,11 @@ def site(live_server):
         AccountantHoa.create(accountant=accountant, hoa=hoa)
         meter = Meter.select().join(Account).where(Account.number == "100001").first()
         resident = pages_of(live_server.app, False, hoa.id) + [
-            "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}"]
+            "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}",
+            f"/cabinet/requests/{mine.id}"]
         office = pages_of(live_server.app, True, hoa.id) + [
-            f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}"]
+            f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}",
+            f"/office/{hoa.id}/requests/{mine.id}"]
     return PUBLIC_PAGES[:-1], resident, office
 
 
