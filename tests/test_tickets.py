@@ -294,3 +294,22 @@ def test_request_settings_change_categories_deadlines_and_address(people, client
     (changed,) = events(demo, "ticket_settings_changed")
     log = client.get(f"/office/{hoa.id}/audit").get_data(as_text=True)
     assert "Настройки заявок изменены" in log and "10" in changed.detail
+
+
+def test_a_released_login_leaves_its_requests_to_the_office(people, client, demo, outbox):
+    hoa, resident = people
+    file_request(resident, text="Не работает домофон", category="домофон")
+    ticket = latest_ticket(demo)
+    with demo.app_context():
+        Resident.get().release()
+        assert latest_ticket(demo).resident is None
+    sent = len(outbox.messages())
+    url = f"/office/{hoa.id}/requests/{ticket.id}"
+    assert "Не работает домофон" in client.get(url).get_data(as_text=True)
+    assert client.post(url + "/reply", data={"reply-text": "Починили"}).status_code == 302
+    assert len(outbox.messages()) == sent  # no one to write to
+    # whoever registers the flat next does not see the earlier resident's requests
+    newcomer = demo.test_client()
+    with demo.app_context():
+        login_as(newcomer, "100001", "newcomer-pass-1")
+    assert newcomer.get(f"/cabinet/requests/{ticket.id}").status_code == 404
