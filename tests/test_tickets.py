@@ -313,3 +313,13 @@ def test_a_released_login_leaves_its_requests_to_the_office(people, client, demo
     with demo.app_context():
         login_as(newcomer, "100001", "newcomer-pass-1")
     assert newcomer.get(f"/cabinet/requests/{ticket.id}").status_code == 404
+
+
+def test_ten_requests_a_day_at_most(people, demo):
+    hoa, resident = people
+    for i in range(10):
+        assert file_request(resident, text=f"заявка {i}").status_code == 302
+    r = file_request(resident, text="одиннадцатая", files=[("a.jpg", photo_with_gps())])
+    assert r.status_code == 400 and "Вы подали сегодня 10 заявок" in r.get_data(as_text=True)
+    with demo.app_context():
+        assert Ticket.select().count() == 10 and StoredFile.select().count() == 0

@@ -25,6 +25,7 @@ DEFAULT_CATEGORIES = ("сантехника", "электрика", "лифт", 
                       "домофон", "другое")
 REOPEN_DAYS = 14  # after a request is done the resident may reopen it for this long
 MAX_ATTACHMENTS = 5
+PER_DAY = 10  # requests one resident may file in a day: bounds what a stolen login can store
 # what a thread holds; notes and changes of the responsible person or the deadline are the
 # office's own and never shown to the resident
 EVENT_KINDS = ("message", "reply", "note", "status", "assigned", "rating")
@@ -133,6 +134,11 @@ class Ticket(BaseModel):
     def of_account(cls, account):
         return cls.select().where(cls.account == account).order_by(cls.created_at.desc(),
                                                                     cls.id.desc())
+
+    @classmethod
+    def filed_today(cls, resident, moment=None):
+        start = (moment or now()).replace(hour=0, minute=0, second=0)
+        return cls.select().where(cls.resident == resident.id, cls.created_at >= start).count()
 
     @classmethod
     def of_hoa(cls, hoa):

@@ -8,7 +8,7 @@ from access import client_ip, resident_required
 from storedfiles import FileRefused
 from tickets import actions
 from tickets.forms import MessageForm, NewTicketForm, RatingForm, ReopenForm
-from tickets.models import Ticket, TicketSettings
+from tickets.models import PER_DAY, Ticket, TicketSettings
 from tickets.paging import paginate
 
 bp = Blueprint("tickets", __name__, url_prefix="/cabinet/requests",
@@ -44,18 +44,28 @@ def index():
 def new():
     account = current_user.account
     form = NewTicketForm(TicketSettings.of(account.hoa).category_list)
-    if form.validate_on_submit():
-        try:
-            kept = [storedfiles.store(upload) for upload in form.sent_files()]
-        except FileRefused as refused:
-            form.files.errors.append(str(refused))
-        else:
-            ticket = actions.file(current_user, form.category.data, form.text.data,
-                                  form.urgent.data, kept, client_ip())
-            flash(_("Your request No. %(id)s is sent to the HOA.", id=ticket.id), "success")
-            return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    ticket = file_from(form) if form.validate_on_submit() else None
+    if ticket is not None:
+        flash(_("Your request No. %(id)s is sent to the HOA.", id=ticket.id), "success")
+        return redirect(url_for("tickets.show", ticket_id=ticket.id))
     return render_template("tickets/new.html", form=form, account=account), \
         400 if form.is_submitted() else 200
+
+
+def file_from(form):
+    """The new request of a valid form, or None with the reason among the form's errors: the
+    day's limit reached, or a file refused (then nothing at all is kept)."""
+    if Ticket.filed_today(current_user) >= PER_DAY:
+        form.text.errors.append(_("You have filed %(num)s requests today. File the next one "
+                                  "tomorrow, or call your HOA if it is urgent.", num=PER_DAY))
+        return None
+    try:
+        kept = [storedfiles.store(upload) for upload in form.sent_files()]
+    except FileRefused as refused:
+        form.files.errors.append(str(refused))
+        return None
+    return actions.file(current_user, form.category.data, form.text.data, form.urgent.data,
+                        kept, client_ip())
 
 
 def render_ticket(ticket, status=200, **forms):
