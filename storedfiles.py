@@ -14,7 +14,6 @@ import warnings
 from flask import abort, send_file
 from flask_babel import lazy_gettext as _l
 from peewee import BlobField, CharField, DateTimeField, IntegerField
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from models import BaseModel, now
 
@@ -69,6 +68,9 @@ def redraw_image(data):
     small file claiming a huge picture costs nothing. The phone's orientation tag is applied
     to the pixels first, since the tag itself is dropped with the rest of the metadata.
     """
+    # Pillow is imported by the first photo, not with the app: a web worker that never gets
+    # one stays as small as before (tests/test_forked.py), and it is ~10 MB
+    from PIL import Image, ImageOps, UnidentifiedImageError
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

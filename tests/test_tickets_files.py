@@ -8,7 +8,6 @@ import re
 import pytest
 from PIL import Image
 
-from backup import backup_database
 from conftest import make_app, sqlite_only
 from factories import login_as
 from images import GPS_IFD, minimal_pdf, photo_with_gps, png_bomb

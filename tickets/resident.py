@@ -1,5 +1,5 @@
 """The resident's requests: file one with photos, follow its thread, write, reopen, rate."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
