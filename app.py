@@ -33,6 +33,7 @@ import polls.office
 import security
 import statements
 import throttle
+from tickets import office as tickets_office, resident as tickets_resident
 from database import close_all_connections, db, open_database
 from extensions import babel, bootstrap, csrf, limiter, login_manager, mail
 from migrate import create_tables
@@ -53,6 +54,7 @@ OFFICE_MENU = [
     ("office.notices", _l("Notices")),
     ("office_polls.index", _l("Polls")),
     ("office_documents.index", _l("Documents")),
+    ("office_tickets.index", _l("Requests")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -225,6 +227,8 @@ def register_blueprints(app):
     app.register_blueprint(documents.office_bp)
     app.register_blueprint(documents.public_bp)
     app.register_blueprint(letters.bp)
+    app.register_blueprint(tickets_resident.bp)
+    app.register_blueprint(tickets_office.bp)
 
 
 def register_errors(app):

@@ -6,6 +6,8 @@ from pathlib import Path
 import importer
 from importbatch import Batch
 from models import Account, Accountant, AccountantHoa, Hoa, Notice, db
+from periods import today
+from tickets import demo as sample_requests
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 SAMPLE_FILES = ("accounts.csv", "charges.csv", "payments.csv", "meters.csv")
@@ -46,6 +48,8 @@ def load(echo=print, files=SAMPLE_FILES):
         accountant.set_password(DEMO_ACCOUNTANT_PASSWORD)
         accountant.save()
         AccountantHoa.create(accountant=accountant, hoa=rassvet)
+        if files == SAMPLE_FILES:  # the whole demo: the office finds some requests too
+            sample_requests.load(rassvet, today())
     echo(f"Accountant's office: /office/login as {DEMO_ACCOUNTANT} / {DEMO_ACCOUNTANT_PASSWORD}")
     echo("Demo data loaded: ТСЖ «Рассвет» (accounts 100001–100040, charges and payments "
          "10.2025–11.2026, meters), ЖСК «Полёт» (prefix 20, no accounts).")

@@ -12,16 +12,17 @@ from flask import Blueprint
 from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
+from documents.models import Document
+from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from meter_models import Meter, Reading, ReminderSent
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
-from documents.models import Document
-from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from polls.models import POLL_MODELS
 from receipt_files import HOUSE_RECEIPTS_MODELS, HouseReceipts
 from storedfiles import StoredFile
+from tickets.models import TICKET_MODELS
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
 
 bp = Blueprint("migrate", __name__, cli_group=None)
@@ -32,7 +33,8 @@ KEY = "schema_version"
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
-          StoredFile, *POLL_MODELS, Document, LetterOptOut, ChargeMailing, ChargeLetter]
+          StoredFile, *POLL_MODELS, Document, LetterOptOut, ChargeMailing, ChargeLetter,
+          *TICKET_MODELS]
 DOCUMENTS_MODELS = [Document, LetterOptOut, ChargeMailing, ChargeLetter]
 
 
@@ -106,8 +108,14 @@ def to_9(migrator):
         migrate(migrator.add_column("outgoingmail", "headers", OutgoingMail.headers))
 
 
+def to_10(migrator):
+    """Requests (заявки): the requests, their threads and attachments, each HOA's settings."""
+    db.create_tables(TICKET_MODELS, safe=True)  # with their indexes, each only if missing
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8), (9, to_9)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8), (9, to_9),
+              (10, to_10)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

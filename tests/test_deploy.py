@@ -37,9 +37,10 @@ def nginx_limits():
 
 
 def test_nginx_lets_through_what_the_app_accepts_and_no_more():
-    per_file, office = nginx_limits()
+    per_file, office, requests = nginx_limits()
     assert per_file == DEFAULTS["IMPORT_MAX_BYTES"]
     assert office == DEFAULTS["MAX_CONTENT_LENGTH"]
+    assert requests == DEFAULTS["MAX_CONTENT_LENGTH"]  # a request's five photos
 
 
 def test_gunicorn_configuration_serves_the_app_factory():

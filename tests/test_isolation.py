@@ -15,6 +15,7 @@ from polls.models import Poll, PollOption
 from documents.models import Document
 from receipt_files import HouseReceipts
 from storedfiles import StoredFile
+from tickets.models import Ticket
 from uploads import ImportJob
 
 # Blueprints whose pages belong to nobody in particular (a document's download decides per
@@ -54,6 +55,8 @@ def other_data(app):
                                           paid_on=date(2019, 1, 3), amount=Decimal("5555.55"),
                                           reference=mark),
                 "balance": MonthBalance.create(account=account, period=MONTH),
+                "ticket": Ticket.create(hoa=account.hoa, account=account, category=mark,
+                                        text=f"Заявка {mark}", deadline=MONTH),
             }
         ids["stranger"]["notice"] = Notice.create(hoa=polet, title=f"Объявление {MARK}")
         ids["stranger"]["import"] = ImportLog.create(hoa=polet, filename=f"{MARK}.csv",

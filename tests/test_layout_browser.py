@@ -16,6 +16,7 @@ from storedfiles import StoredFile
 from tokens import make_unsubscribe_token
 from readings import seed_demo_readings
 from test_csp_browser import PUBLIC_PAGES, pages_of
+from tickets.models import Ticket
 
 WIDTHS = (360, 1280)
 # CI installs axe-core with npm (see .ci/run); without it the accessibility test is skipped
@@ -30,7 +31,9 @@ def site(live_server):
         demo_data.load(echo=lambda *a: None)
         seed_demo_readings()
         hoa = Hoa.get(Hoa.prefixes == "10")
-        make_resident("100001", "resident-pass-1", email="r@example.ru", name="Анна")
+        anna = make_resident("100001", "resident-pass-1", email="r@example.ru", name="Анна")
+        mine = Ticket.create(hoa=hoa, account=anna.account, resident=anna, category="лифт",
+                             text="Лифт стоит между этажами", urgent=True, deadline=date.today())
         make_resident("100002", "resident-pass-2", email="longer.address@example.ru")
         accountant = Accountant(email="buh@rassvet.example", name="Анна Викторовна")
         accountant.set_password("office-pass-1")
@@ -45,11 +48,12 @@ def site(live_server):
                                    content_type="application/pdf", size=5, data=b"%PDF-"))
         resident = pages_of(live_server.app, False, hoa.id) + [
             "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}",
-            f"/cabinet/polls/{poll.id}"]
+            f"/cabinet/polls/{poll.id}", f"/cabinet/requests/{mine.id}"]
         office = pages_of(live_server.app, True, hoa.id) + [
             f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}",
             f"/office/{hoa.id}/polls/{poll.id}", f"/office/{hoa.id}/polls/{poll.id}/delete",
-            f"/office/{hoa.id}/documents/{document.id}", "/office/help"]
+            f"/office/{hoa.id}/documents/{document.id}", "/office/help",
+            f"/office/{hoa.id}/requests/{mine.id}"]
         public = PUBLIC_PAGES[:-1] + [
             f"/hoa/{hoa.id}/documents",
             "/unsubscribe/" + make_unsubscribe_token(Resident.get().id, "charges")]
