@@ -17,6 +17,7 @@ from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
+from importruns import IMPORT_RUN_MODELS
 from receipt_files import HOUSE_RECEIPTS_MODELS
 from storedfiles import StoredFile
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload
@@ -29,7 +30,7 @@ KEY = "schema_version"
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
-          StoredFile]
+          StoredFile, *IMPORT_RUN_MODELS]
 
 
 def to_2(migrator):
@@ -81,8 +82,18 @@ def to_6(migrator):
     db.create_tables([StoredFile], safe=True)
 
 
+def to_7_reimport(migrator):
+    """Each confirmed load as a whole, the months it replaced and the rows it deleted, so that
+    the latest load of a month can be undone; each import log entry names its load."""
+    db.create_tables(IMPORT_RUN_MODELS, safe=True)
+    if not any(column.name == "run" for column in db.get_columns("importlog")):
+        migrate(migrator.add_column("importlog", "run", ImportLog.run))
+    if not any(index.name == "importlog_run" for index in db.get_indexes("importlog")):
+        migrate(migrator.add_index("importlog", ("run",)))
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7_reimport)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

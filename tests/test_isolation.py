@@ -11,6 +11,7 @@ import pytest
 from migrate import MODELS
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
+from importruns import ImportMonth, ImportRun
 from receipt_files import HouseReceipts
 from uploads import ImportJob
 
@@ -57,6 +58,9 @@ def other_data(app):
         ids["stranger"]["printing"] = HouseReceipts.create(hoa=polet, period=MONTH,
                                                            fingerprint="f", state="done")
         ids["stranger"]["job"] = ImportJob.create(hoa=polet, token="x" * 32, state="done")
+        ids["stranger"]["run"] = ImportRun.create(hoa=polet, files=f"{MARK}.csv")
+        ImportMonth.create(run=ids["stranger"]["run"], kind="payments", period=MONTH,
+                           rows_after=1, sum_after=Decimal("5555.55"))
         ids["stranger"]["hoa"] = polet
         ids["own_hoa"] = rassvet
         return ids
