@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from peewee import JOIN, Value, fn
 
 from formats import format_money, format_period, format_time
@@ -137,17 +138,22 @@ def warning(change):
         return ""
     where = _("%(what)s, %(month)s", what=change.words, month=format_period(change.month))
     if change.kind == "balances" and not change.rows_after:
-        return _("%(where)s: the files have no opening balances or penalties, so those loaded "
-                 "earlier for %(num)s accounts will be removed.", where=where,
-                 num=change.absent_count)
+        return ngettext("%(where)s: the files have no opening balances or penalties, so those "
+                        "loaded earlier for %(num)s account will be removed.",
+                        "%(where)s: the files have no opening balances or penalties, so those "
+                        "loaded earlier for %(num)s accounts will be removed.",
+                        change.absent_count, where=where)
     named = "; ".join(f"{number} — {format_money(total)}" for number, _rows, total in
                       change.absent)
     text = _("%(where)s: the rows of accounts that are not in the new files will be removed: "
              "%(accounts)s.", where=where, accounts=named)
     hidden = change.absent_count - len(change.absent)
     if hidden:
-        text += " " + _("And %(num)s more accounts; in all %(rows)s rows for %(sum)s.",
-                        num=hidden, rows=change.absent_rows, sum=format_money(change.absent_sum))
+        text += " " + ngettext(
+            "And %(num)s more account; rows removed of such accounts in all: %(rows)s, for "
+            "%(sum)s.", "And %(num)s more accounts; rows removed of such accounts in all: "
+            "%(rows)s, for %(sum)s.", hidden, rows=change.absent_rows,
+            sum=format_money(change.absent_sum))
     return text
 
 
