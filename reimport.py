@@ -9,7 +9,7 @@ month; undoing deletes what the load wrote and copies them back, ids included, w
 load has replaced the same month and kind.
 """
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -292,6 +292,8 @@ class HistoryRow:
     log: object
     counts: dict
     run: object = None  # on the first row of its load shown, else None
+    span: int = 1  # rows of the page its load's cell spans
+    own_cell: bool = True  # False for the further files of a load, under its first one's cell
     undoable: bool = False
 
 
@@ -306,10 +308,13 @@ def history(hoa, page, per_page):
     runs = {run.id: run for run in ImportRun.select().where(ImportRun.id.in_(sorted(ids)))}
     replacing = {run_id for run_id, in ImportMonth.select(ImportMonth.run).where(
         ImportMonth.run.in_(sorted(ids))).distinct().tuples()}
+    spans = Counter(log.run for log in logs)
     rows, seen = [], set()
     for log in logs:
-        run = runs.get(log.run) if log.run not in seen else None
+        first = log.run is not None and log.run not in seen
         seen.add(log.run)
-        rows.append(HistoryRow(log, json.loads(log.counts), run,
+        run = runs.get(log.run) if first else None
+        rows.append(HistoryRow(log, json.loads(log.counts), run, spans[log.run] if first else 1,
+                               log.run is None or first,
                                run is not None and run.id in replacing and not run.undone_at))
     return rows, pages

@@ -7,6 +7,7 @@ import pytest
 
 import demo as demo_data
 from factories import browser_log_in, make_resident
+from importruns import ImportRun
 from meter_models import Meter
 from models import Account, Accountant, AccountantHoa, Hoa
 from readings import seed_demo_readings
@@ -34,8 +35,10 @@ def site(live_server):
         meter = Meter.select().join(Account).where(Account.number == "100001").first()
         resident = pages_of(live_server.app, False, hoa.id) + [
             "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}"]
+        run = ImportRun.select().where(ImportRun.hoa == hoa).order_by(ImportRun.id.desc()).get()
         office = pages_of(live_server.app, True, hoa.id) + [
-            f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}"]
+            f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}",
+            f"/office/{hoa.id}/import/loads/{run.id}/undo"]
     return PUBLIC_PAGES[:-1], resident, office
 
 
