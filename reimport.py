@@ -76,7 +76,12 @@ def figures_now(hoa, kind, months):
     query = (model.select(model.period, fn.COUNT(model.id), fn.SUM(SUMS[kind]))
              .where(model.period.in_(sorted(months)), model.account.in_(hoa_accounts(hoa)))
              .group_by(model.period).tuples())
-    return {period: (rows, Decimal(total or 0)) for period, rows, total in query}
+    return {period: (rows, cents(total)) for period, rows, total in query}
+
+
+def cents(total):
+    """A SUM as money: SQLite sums DECIMAL columns as floats."""
+    return ZERO if total is None else Decimal(total).quantize(ZERO)
 
 
 def preview(batch):
@@ -124,7 +129,7 @@ def find_absent(hoa, change, numbers):
     for number, rows, total in query.iterator():
         if number in numbers:
             continue
-        total = Decimal(total or 0)
+        total = cents(total)
         if len(change.absent) < SHOWN_ACCOUNTS:
             change.absent.append((number, rows, total))
         change.absent_count += 1
@@ -236,14 +241,10 @@ def refusal(run, months, time_zone):
         other, month = later
         return _("This load cannot be undone: %(what)s for %(month)s were loaded again later, "
                  "on %(when)s (%(files)s). Undo that later load first.",
-                 what=str(month_words(month.kind)).lower(), month=format_period(month.period),
+                 what=str(KIND_WORDS[month.kind]).lower(), month=format_period(month.period),
                  when=format_time(other.created_at, time_zone),
                  files=", ".join(other.file_names))
     return None
-
-
-def month_words(kind):
-    return KIND_WORDS.get(kind, kind)
 
 
 def undo(run, accountant, ip=""):
