@@ -109,6 +109,16 @@ def test_loading_the_same_month_for_the_same_accounts_warns_of_nothing(office, c
         "9 780,06 ₽ 3 строки", "9 780,06 ₽ 3 строки", "0,00 ₽"]
 
 
+def test_the_import_command_says_the_same(office, client, demo, runner, tmp_path):
+    load(client, office, payments("december.csv", THREE))
+    path = tmp_path / "december-2.csv"
+    path.write_text(TWO, encoding="utf-8")
+    result = runner.invoke(args=["import", "--hoa", str(office.id), "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "payments 12.2026 replaced: 3 rows, 9 780,06 ₽ -> 2 rows, 1 600,00 ₽" in result.output
+    assert "100003 — 8 280,06 ₽" in result.output
+
+
 # --- undoing ------------------------------------------------------------------------------------
 
 def test_undo_brings_the_replaced_rows_back_exactly(office, client, demo_full):
