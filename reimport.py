@@ -264,15 +264,8 @@ def undo(run, accountant, ip=""):
             if periods:
                 model.delete().where(model.period.in_(periods),
                                      model.account.in_(accounts)).execute()
-        for model, names in COPIED.items():
-            fields = [model.id, model.account, model.period,
-                      *[getattr(model, name) for name in names]]
-            kept = (ReplacedRow.select(ReplacedRow.row_id, ReplacedRow.account,
-                                       ReplacedRow.period,
-                                       *[getattr(ReplacedRow, name) for name in names])
-                    .where(ReplacedRow.run == run,
-                           ReplacedRow.source == model._meta.table_name))
-            model.insert_from(kept, fields).execute()
+        for model in COPIED:
+            put_back(run, model)
         ReplacedRow.delete().where(ReplacedRow.run == run).execute()
         run.undone_at = now()
         run.undone_by = accountant
@@ -284,6 +277,22 @@ def undo(run, accountant, ip=""):
                          m.rows_before, str(m.sum_before)] for m in months]},
             ensure_ascii=False))
     return months
+
+
+def put_back(run, model):
+    """Copy the load's replaced rows of one table back, under their own ids. SQLite gives
+    out the highest id + 1, so a deleted row's id may have gone to a later load's row of
+    another month meanwhile: such a row (marked by id 0 first) comes back under a new id."""
+    names = COPIED[model]
+    mine = (ReplacedRow.run == run) & (ReplacedRow.source == model._meta.table_name)
+    ReplacedRow.update(row_id=0).where(mine, ReplacedRow.row_id.in_(model.select(model.id))) \
+        .execute()
+    kept = ReplacedRow.select(ReplacedRow.account, ReplacedRow.period,
+                              *[getattr(ReplacedRow, name) for name in names]).where(mine)
+    fields = [model.account, model.period, *[getattr(model, name) for name in names]]
+    model.insert_from(kept.select_extend(ReplacedRow.row_id).where(ReplacedRow.row_id != 0),
+                      fields + [model.id]).execute()
+    model.insert_from(kept.where(ReplacedRow.row_id == 0), fields).execute()
 
 
 # --- the list of loads ------------------------------------------------------------------------
