@@ -12,12 +12,12 @@ from flask import Blueprint
 from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
+from importruns import IMPORT_RUN_MODELS
 from meter_models import Meter, Reading, ReminderSent
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
     OutgoingMail, Payment, Resident, Setting, db,
 )
-from importruns import IMPORT_RUN_MODELS
 from receipt_files import HOUSE_RECEIPTS_MODELS
 from storedfiles import StoredFile
 from uploads import ImportJob, ImportSlot, PendingFile, PendingUpload

@@ -18,8 +18,8 @@ from access import accountant_required, client_ip, get_hoa_or_404, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from importbatch import MAX_PROBLEMS, Batch
 from importcolumns import KINDS, METER_WORDS
-from models import Account, Accountant, AuditEvent, Notice, Resident, now
 from importruns import ImportRun
+from models import Account, Accountant, AuditEvent, Notice, Resident, now
 from uploads import ImportJob
 from security import end_session, keep_only_this_session, stamp_office_session
 from requisites import prefix_problem
@@ -120,11 +120,10 @@ def imports(hoa_id):
     form = ImportForm()
     files = uploaded_files(form) if form.validate_on_submit() else []
     if not files:
-        page = request.args.get("page", 1, type=int)
-        rows, pages = reimport.history(hoa, page, HISTORY_PER_PAGE)
-        return render_template("office/import.html", hoa=hoa, form=form, rows=rows,
-                               page=min(max(page, 1), pages), pages=pages,
-                               kinds=KINDS), 400 if form.is_submitted() else 200
+        rows, page, pages = reimport.history(hoa, request.args.get("page", 1, type=int),
+                                             HISTORY_PER_PAGE)
+        return render_template("office/import.html", hoa=hoa, form=form, rows=rows, page=page,
+                               pages=pages, kinds=KINDS), 400 if form.is_submitted() else 200
     discard_pending()
     full = importer.no_room(current_user.id, files)
     if full:

@@ -308,12 +308,13 @@ class HistoryRow:
 
 
 def history(hoa, page, per_page):
-    """(rows of the page, pages): the files loaded, newest first, each load's first row
-    carrying the load and whether it replaced months (so that it may be undone)."""
+    """(rows of the page, the page, pages): the files loaded, newest first, each load's first
+    row carrying the load and whether it replaced months (so that it may be undone)."""
     query = ImportLog.select(ImportLog, Accountant).join(Accountant, JOIN.LEFT_OUTER).where(
         ImportLog.hoa == hoa).order_by(ImportLog.created_at.desc(), ImportLog.id.desc())
     pages = max(1, -(-query.count() // per_page))
-    logs = list(query.paginate(min(max(page, 1), pages), per_page))
+    page = min(max(page, 1), pages)
+    logs = list(query.paginate(page, per_page))
     ids = {log.run for log in logs if log.run}
     runs = {run.id: run for run in ImportRun.select().where(ImportRun.id.in_(sorted(ids)))}
     replacing = {run_id for run_id, in ImportMonth.select(ImportMonth.run).where(
@@ -327,4 +328,4 @@ def history(hoa, page, per_page):
         rows.append(HistoryRow(log, json.loads(log.counts), run, spans[log.run] if first else 1,
                                log.run is None or first,
                                run is not None and run.id in replacing and not run.undone_at))
-    return rows, pages
+    return rows, page, pages
