@@ -258,8 +258,17 @@ class Batch:
             accounts=dict(rows=len(self.accounts), new=len(new),
                           updated=len(self.accounts) - len(new)),
             charges=sorted(charges.items()), payments=sorted(payments.items()),
-            meters=dict(rows=len(self.meters), kinds=dict(sorted(meter_kinds.items()))),
+            meters=dict(rows=len(self.meters), kinds=dict(sorted(meter_kinds.items())),
+                        new=len(self.meters) - self.meters_known()),
             changes=reimport.preview(self))
+
+    def meters_known(self):
+        """How many of the batch's meters Domkom has already (they are updated, not added)."""
+        if not self.meters:
+            return 0
+        known = (Meter.select(Account.number, Meter.serial).join(Account)
+                 .where(Account.hoa == self.hoa).tuples().iterator())
+        return sum(1 for key in known if key in self.meters)
 
     # --- saving ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from conftest import make_app, sqlite_only
 from formats import format_money
 from house_receipts import fingerprint
 from importruns import ImportMonth, ImportRun, ReplacedRow
+from meter_models import Meter
 from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, db
 from test_import import CHARGES_HEADER, load, text, upload
 
@@ -117,6 +118,16 @@ def test_the_import_command_says_the_same(office, client, demo, runner, tmp_path
     assert result.exit_code == 0, result.output
     assert "payments 12.2026 replaced: 3 rows, 9 780,06 ₽ -> 2 rows, 1 600,00 ₽" in result.output
     assert "100003 — 8 280,06 ₽" in result.output
+
+
+def test_the_preview_says_how_many_meters_are_new_and_how_many_updated(office, client,
+                                                                        demo_full):
+    with demo_full.app_context():
+        serial = Meter.select().join(Account).where(Account.number == "100001").get().serial
+    meters = ("Лицевой счёт;Вид;Заводской номер\n"
+              f"100001;ХВС;{serial}\n100001;ГВС;NEW-1\n100002;газ;NEW-2\n")
+    response = upload(client, office, ("meters.csv", meters.encode()))
+    assert "Из них новых 2, обновлённых 1." in text(response)
 
 
 # --- undoing ------------------------------------------------------------------------------------
