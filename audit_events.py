@@ -2,12 +2,13 @@
 and the operator's `audit` command alike."""
 import json
 import re
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from formats import format_number, format_period
+from formats import format_money, format_number, format_period
 from forms import REGISTRATION_CHECK_LABELS, TIME_ZONE_LABELS, HoaSettingsForm
 from meter_models import METER_KIND_TABLE
 from periods import parse_period
@@ -36,6 +37,7 @@ EVENT_LABELS = {
     "accountant_attached": _l("Accountant given access to the HOA by the operator"),
     "accountant_detached": _l("Accountant's access to the HOA removed by the operator"),
     "import": _l("Data loaded"),
+    "import_undone": _l("Data load undone"),
     "readings_exported": _l("Data downloaded"),
     "reading_accepted": _l("Meter reading accepted by the accountant"),
     "reading_declined": _l("Meter reading declined by the accountant"),
@@ -48,7 +50,7 @@ EVENT_LABELS = {
 }
 
 FILE_KINDS = {"accounts": _l("accounts"), "charges": _l("charges"), "payments": _l("payments"),
-              "meters": _l("meters")}
+              "meters": _l("meters"), "balances": _l("opening balances and penalties")}
 OLD_READING_DETAIL = re.compile(r"meter (\S*) ([0-9]{4}-[0-9]{2})")  # before schema version 3
 
 
@@ -145,6 +147,22 @@ def loaded(event):
     return "; ".join(parts)
 
 
+def undone(event):
+    """{"files": [...], "months": [[kind, "2026-12", rows removed, their sum, rows back, their
+    sum], …]}: «files: payments.csv; payments, декабрь 2026: removed 2 rows …, back 3 …»."""
+    data = json.loads(event.detail)
+    parts = [_("files: %(names)s", names=", ".join(data["files"]))] if data.get("files") else []
+    for kind, month, removed, removed_sum, back, back_sum in data["months"]:
+        parts.append(_("%(what)s, %(month)s: removed %(removed)s for %(removed_sum)s, back "
+                       "%(back)s for %(back_sum)s", what=FILE_KINDS.get(kind, kind),
+                       month=format_period(parse_period(month)),
+                       removed=ngettext("%(num)s row", "%(num)s rows", removed),
+                       removed_sum=format_money(Decimal(removed_sum)),
+                       back=ngettext("%(num)s row", "%(num)s rows", back),
+                       back_sum=format_money(Decimal(back_sum))))
+    return "; ".join(parts)
+
+
 SETTING_VALUES = {"registration_check": REGISTRATION_CHECK_LABELS, "time_zone": TIME_ZONE_LABELS}
 
 
@@ -181,4 +199,5 @@ DESCRIBERS = {
     "reading_declined": reading_decision,
     "import": loaded,
     **poll_events.DESCRIBERS,
+    "import_undone": undone,
 }

@@ -200,10 +200,15 @@ def summary_lines(summary):
         lines.append(f"charges {month:%m.%Y}: {t['rows']} rows, {t['accounts']} accounts, "
                      f"charged {format_money(t['amount'])}, recalculations "
                      f"{format_money(t['recalculation'])}, benefits {format_money(t['benefit'])}, "
-                     f"to pay {format_money(t['to_pay'])}; replaces {t['replaces']} rows")
+                     f"to pay {format_money(t['to_pay'])}")
     for month, t in summary["payments"]:
-        lines.append(f"payments {month:%m.%Y}: {t['rows']} rows, {format_money(t['amount'])}; "
-                     f"replaces {t['replaces']} rows")
+        lines.append(f"payments {month:%m.%Y}: {t['rows']} rows, {format_money(t['amount'])}")
+    for change in summary["changes"]:
+        lines.append(f"{change.kind} {change.month:%m.%Y} replaced: {change.rows_before} rows, "
+                     f"{format_money(change.sum_before)} -> {change.rows_after} rows, "
+                     f"{format_money(change.sum_after)}")
+        if change.warning:
+            lines.append(change.warning)
     if meters["rows"]:
         lines.append(f"meters: {meters['rows']} " + ", ".join(
             f"{kind} {n}" for kind, n in meters["kinds"].items()))

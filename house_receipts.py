@@ -25,6 +25,7 @@ from peewee import Case, IntegrityError, fn
 import forked
 import jobs
 from database import close_all_connections, open_database
+from importruns import ImportRun
 from ledger import Statement, accounts_with_data, meter_readings
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Payment, db, now
@@ -45,14 +46,16 @@ JOBS_PER_PROCESS = 10  # a slice is big: a fresh process now and then gives its 
 def fingerprint(hoa, period):
     """A digest of everything the month's receipts show: the HOA's requisites, the month's
     charges, payments and balances, the accounts and meters (changed only by imports, which
-    leave an ImportLog row) and the readings. Sums and highest ids, read by a few aggregate
-    queries: a month loaded again gets new ids, an accepted or declined reading moves a count."""
+    leave an ImportLog row, and by undoing one, which is counted) and the readings. Sums and
+    highest ids, read by a few aggregate queries: a month loaded again gets new ids, an
+    accepted or declined reading moves a count."""
     accounts = Account.select(Account.id).where(Account.hoa == hoa.id)
     meters = Meter.select(Meter.id).where(Meter.account.in_(accounts))
     declined = fn.SUM(Case(None, [(Reading.status == "declined", 1)], 0))
     queries = [
         Hoa.select().where(Hoa.id == hoa.id).tuples(),
         ImportLog.select(fn.MAX(ImportLog.id)).where(ImportLog.hoa == hoa.id).tuples(),
+        ImportRun.select(fn.COUNT(ImportRun.undone_at)).where(ImportRun.hoa == hoa.id).tuples(),
         Account.select(fn.COUNT(Account.id), fn.MAX(Account.id))
         .where(Account.hoa == hoa.id).tuples(),
         Meter.select(fn.COUNT(Meter.id), fn.MAX(Meter.id), fn.SUM(Case(None, [(Meter.archived, 1)], 0)))

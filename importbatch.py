@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+import reimport
 from formats import format_money
 from importcolumns import ACCOUNT_BLANKS, KINDS, METER_UNITS
 from importfiles import Problem, parse_file
@@ -224,13 +225,13 @@ class Batch:
     # --- the preview -------------------------------------------------------------------------
 
     def summary(self):
-        """Counts and control totals for the preview page and the log."""
-        hoa_accounts = Account.select(Account.id).where(Account.hoa == self.hoa)
+        """Counts and control totals for the preview page and the log; `changes`, what each
+        month of each kind had before and will have after (reimport.preview)."""
         new = [n for n in self.accounts if n not in self.known]
         charges = defaultdict(lambda: dict(rows=0, accounts=set(), amount=Decimal(0),
                                            recalculation=Decimal(0), benefit=Decimal(0),
                                            to_pay=Decimal(0), opening_balance=Decimal(0),
-                                           penalty=Decimal(0), replaces=0))
+                                           penalty=Decimal(0)))
         for number, month, _s, _u, _v, _t, amount, recalculation, benefit in self.charges:
             total = charges[month]
             total["rows"] += 1
@@ -242,17 +243,12 @@ class Batch:
         for (number, month), (opening, penalty, _row) in self.balances.items():
             charges[month]["opening_balance"] += opening or 0
             charges[month]["penalty"] += penalty or 0
-        for month, total in charges.items():
+        for total in charges.values():
             total["accounts"] = len(total["accounts"])
-            total["replaces"] = Charge.select().where(Charge.period == month,
-                                                      Charge.account.in_(hoa_accounts)).count()
-        payments = defaultdict(lambda: dict(rows=0, amount=Decimal(0), replaces=0))
+        payments = defaultdict(lambda: dict(rows=0, amount=Decimal(0)))
         for _n, month, _d, amount, _r in self.payments:
             payments[month]["rows"] += 1
             payments[month]["amount"] += amount
-        for month, total in payments.items():
-            total["replaces"] = Payment.select().where(Payment.period == month,
-                                                       Payment.account.in_(hoa_accounts)).count()
         meter_kinds = defaultdict(int)
         for meter, _columns in self.meters.values():
             meter_kinds[meter["kind"]] += 1
@@ -262,7 +258,17 @@ class Batch:
             accounts=dict(rows=len(self.accounts), new=len(new),
                           updated=len(self.accounts) - len(new)),
             charges=sorted(charges.items()), payments=sorted(payments.items()),
-            meters=dict(rows=len(self.meters), kinds=dict(sorted(meter_kinds.items()))))
+            meters=dict(rows=len(self.meters), kinds=dict(sorted(meter_kinds.items())),
+                        new=len(self.meters) - self.meters_known()),
+            changes=reimport.preview(self))
+
+    def meters_known(self):
+        """How many of the batch's meters Domkom has already (they are updated, not added)."""
+        if not self.meters:
+            return 0
+        known = (Meter.select(Account.number, Meter.serial).join(Account)
+                 .where(Account.hoa == self.hoa).tuples().iterator())
+        return sum(1 for key in known if key in self.meters)
 
     # --- saving ------------------------------------------------------------------------------
 
@@ -270,19 +276,20 @@ class Batch:
         """Write everything in one transaction; a month in the files replaces that month."""
         assert self.ok, "a batch with problems is never saved"
         with db.atomic():
+            run = reimport.start_run(self.hoa, accountant, [f.name for f in self.files])
             self.save_accounts()
             ids = dict(Account.select(Account.number, Account.id)
                        .where(Account.hoa == self.hoa).tuples())
             hoa_accounts = Account.select(Account.id).where(Account.hoa == self.hoa)
-            self.save_charges(ids, hoa_accounts)
-            self.save_payments(ids, hoa_accounts)
+            self.save_charges(ids, hoa_accounts, run)
+            self.save_payments(ids, hoa_accounts, run)
             self.save_meters(ids, hoa_accounts)
             for parsed in self.files:
                 ImportLog.create(hoa=self.hoa, accountant=accountant, filename=parsed.name[:255],
-                                 sha256=parsed.sha256, kind=parsed.kind,
+                                 sha256=parsed.sha256, kind=parsed.kind, run=run.id,
                                  counts=json.dumps(self.counts(parsed), ensure_ascii=False))
             AuditEvent.record("import", ip, hoa=self.hoa, accountant=accountant,
-                              detail=json.dumps(dict(self.totals(), kinds=[
+                              detail=json.dumps(dict(self.totals(), run=run.id, kinds=[
                                   f.kind for f in self.files]), ensure_ascii=False))
         return self.totals()
 
@@ -316,10 +323,12 @@ class Batch:
         for start in range(0, len(new_rows), 500):
             Account.insert_many(new_rows[start:start + 500]).execute()
 
-    def save_charges(self, ids, hoa_accounts):
+    def save_charges(self, ids, hoa_accounts, run):
         months = {row[1] for row in self.charges}
         if not months:
             return
+        reimport.keep_replaced(run, "charges", months)
+        reimport.keep_replaced(run, "balances", months)
         Charge.delete().where(Charge.period.in_(months), Charge.account.in_(hoa_accounts)).execute()
         MonthBalance.delete().where(MonthBalance.period.in_(months),
                                     MonthBalance.account.in_(hoa_accounts)).execute()
@@ -331,16 +340,20 @@ class Batch:
                     for (number, month), (opening, penalty, _row) in self.balances.items()]
         insert_rows(MonthBalance, [MonthBalance.account, MonthBalance.period,
                                    MonthBalance.opening_balance, MonthBalance.penalty], balances)
+        reimport.note_written(run, "charges", months)
+        reimport.note_written(run, "balances", months)
 
-    def save_payments(self, ids, hoa_accounts):
+    def save_payments(self, ids, hoa_accounts, run):
         months = {row[1] for row in self.payments}
         if not months:
             return
+        reimport.keep_replaced(run, "payments", months)
         Payment.delete().where(Payment.period.in_(months),
                                Payment.account.in_(hoa_accounts)).execute()
         rows = [(ids[row[0]],) + row[1:] for row in self.payments]
         insert_rows(Payment, [Payment.account, Payment.period, Payment.paid_on, Payment.amount,
                               Payment.reference], rows)
+        reimport.note_written(run, "payments", months)
 
     def save_meters(self, ids, hoa_accounts):
         if not self.meters:

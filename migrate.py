@@ -13,6 +13,7 @@ from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
 from documents.models import Document
+from importruns import IMPORT_RUN_MODELS
 from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from meter_models import Meter, Reading, ReminderSent
 from models import (
@@ -34,7 +35,7 @@ MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, Mon
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
           StoredFile, *POLL_MODELS, Document, LetterOptOut, ChargeMailing, ChargeLetter,
-          *TICKET_MODELS]
+          *TICKET_MODELS, *IMPORT_RUN_MODELS]
 DOCUMENTS_MODELS = [Document, LetterOptOut, ChargeMailing, ChargeLetter]
 
 
@@ -113,9 +114,19 @@ def to_10(migrator):
     db.create_tables(TICKET_MODELS, safe=True)  # with their indexes, each only if missing
 
 
+def to_11(migrator):
+    """Each confirmed load as a whole, the months it replaced and the rows it deleted, so that
+    the latest load of a month can be undone; each import log entry names its load."""
+    db.create_tables(IMPORT_RUN_MODELS, safe=True)
+    if not any(column.name == "run" for column in db.get_columns("importlog")):
+        migrate(migrator.add_column("importlog", "run", ImportLog.run))
+    if not any(index.name == "importlog_run" for index in db.get_indexes("importlog")):
+        migrate(migrator.add_index("importlog", ("run",)))
+
+
 # (version reached, step); in order, each run once
 MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8), (9, to_9),
-              (10, to_10)]
+              (10, to_10), (11, to_11)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

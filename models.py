@@ -335,6 +335,7 @@ class ImportLog(BaseModel):
     sha256 = CharField()
     kind = CharField(default="")
     counts = TextField(default="{}")
+    run = IntegerField(null=True, index=True)  # its load's ImportRun (importruns.py), version 7
 
 
 class AuditEvent(BaseModel):

@@ -13,11 +13,13 @@ import dashboard
 import importer
 import importjob
 import mail
+import reimport
 from access import accountant_required, client_ip, get_hoa_or_404, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from importbatch import MAX_PROBLEMS, Batch
 from importcolumns import KINDS, METER_WORDS
-from models import Account, Accountant, AuditEvent, ImportLog, Notice, Resident, now
+from importruns import ImportRun
+from models import Account, Accountant, AuditEvent, Notice, Resident, now
 from uploads import ImportJob
 from security import end_session, keep_only_this_session, stamp_office_session
 from requisites import prefix_problem
@@ -101,13 +103,14 @@ def hoa(hoa_id):
 
 # --- loading data ------------------------------------------------------------------------------
 
+HISTORY_PER_PAGE = 20
 KIND_NAMES = {"accounts": _l("Accounts"), "charges": _l("Charges"), "payments": _l("Payments"),
               "meters": _l("Meters")}
 
 
 @bp.context_processor
 def kind_names():
-    return {"kind_names": KIND_NAMES}
+    return {"kind_names": KIND_NAMES, "kind_words": reimport.KIND_WORDS}
 
 
 @bp.route("/<int:hoa_id>/import", methods=["GET", "POST"])
@@ -117,10 +120,10 @@ def imports(hoa_id):
     form = ImportForm()
     files = uploaded_files(form) if form.validate_on_submit() else []
     if not files:
-        logs = [(log, json.loads(log.counts)) for log in hoa.imports.order_by(
-            ImportLog.created_at.desc(), ImportLog.id.desc()).limit(20)]
-        return render_template("office/import.html", hoa=hoa, form=form, logs=logs,
-                               kinds=KINDS), 400 if form.is_submitted() else 200
+        rows, page, pages = reimport.history(hoa, request.args.get("page", 1, type=int),
+                                             HISTORY_PER_PAGE)
+        return render_template("office/import.html", hoa=hoa, form=form, rows=rows, page=page,
+                               pages=pages, kinds=KINDS), 400 if form.is_submitted() else 200
     discard_pending()
     full = importer.no_room(current_user.id, files)
     if full:
@@ -176,6 +179,28 @@ def import_job(hoa_id, job_id):
                          "or ask the service operator.")), "danger")
         return redirect(url_for("office.imports", hoa_id=hoa.id))
     return render_template("office/import_job.html", hoa=hoa, job=job)
+
+
+@bp.route("/<int:hoa_id>/import/loads/<int:run_id>/undo", methods=["GET", "POST"])
+@accountant_required
+def undo_import(hoa_id, run_id):
+    """GET: what undoing the load would remove and bring back, with the button; POST: undo."""
+    hoa = get_hoa_or_404(hoa_id)
+    run = ImportRun.get_or_none(ImportRun.id == run_id, ImportRun.hoa == hoa) or abort(404)
+    refusal = None
+    if request.method == "POST":
+        try:
+            reimport.undo(run, current_user.id, client_ip())
+        except reimport.Refused as refused:
+            refusal = str(refused)
+        else:
+            flash(_("The load is undone: the rows it replaced are back. Files: %(files)s.",
+                    files=", ".join(run.file_names)), "success")
+            return redirect(url_for("office.imports", hoa_id=hoa.id))
+    months = reimport.months_of(run)
+    refusal = refusal or reimport.refusal(run, months, hoa.time_zone)
+    return render_template("office/import_undo.html", hoa=hoa, run=run, months=months,
+                           refusal=refusal), 409 if refusal and request.method == "POST" else 200
 
 
 def files_gone():

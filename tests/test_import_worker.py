@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 from conftest import make_app
+from importruns import ImportMonth, ImportRun
 from models import Accountant, AccountantHoa, Charge, Hoa, ImportLog
 from uploads import ImportJob
 from test_import import CHARGES_HEADER, text, upload
@@ -37,6 +38,12 @@ def december(app):
                 ImportLog.select().where(ImportLog.filename == "charges.csv").count())
 
 
+def loads(app):
+    """The loads that could be undone, and the months they replaced."""
+    with app.app_context():
+        return ImportRun.select().count(), ImportMonth.select().count()
+
+
 def job_page(response):
     assert response.status_code == 302, text(response)[:500]
     assert re.search(r"/import/jobs/[0-9]+$", response.headers["Location"])
@@ -68,6 +75,7 @@ def test_a_worker_killed_while_saving_leaves_nothing_and_the_next_saves_it_once(
     app = queue_app(tmp_path)
     client = app.test_client()
     hoa = log_in(app, client)
+    loaded = loads(app)
     assert upload(client, hoa, charges_file()).status_code == 200
     page = job_page(client.post(f"/office/{hoa.id}/import/confirm"))
     # the first worker writes every row, then waits before its commit, and is killed there
@@ -82,6 +90,7 @@ def test_a_worker_killed_while_saving_leaves_nothing_and_the_next_saves_it_once(
     assert december(app) == (0, 0)  # never half
     with app.app_context():
         assert ImportJob.get().state == "running"
+        assert loads(app) == loaded  # nor a load of it to undo
     # its lease (15 minutes) has not ended, but the next worker sees it is gone
     workers.append(Worker(app, tmp_path / "worker-2.log"))
     wait_for(lambda: client.get(page).status_code == 302, what="the second worker's saving")
@@ -90,6 +99,8 @@ def test_a_worker_killed_while_saving_leaves_nothing_and_the_next_saves_it_once(
     with app.app_context():
         job = ImportJob.get()
         assert (job.state, job.attempts, job.rows_done) == ("done", 2, ROWS)
+    # one load to undo, not two, with December of charges and of balances
+    assert loads(app) == (loaded[0] + 1, loaded[1] + 2)
 
 
 def test_a_confirmation_reaching_another_app_server_finds_the_upload(tmp_path):

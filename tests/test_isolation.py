@@ -13,6 +13,7 @@ from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
 from polls.models import Poll, PollOption
 from documents.models import Document
+from importruns import ImportMonth, ImportRun
 from receipt_files import HouseReceipts
 from storedfiles import StoredFile
 from tickets.models import Ticket
@@ -68,6 +69,9 @@ def other_data(app):
             hoa=polet, title=f"Смета {MARK}", category="estimates", dated=MONTH,
             file=StoredFile.create(token="t" * 24, name="smeta.pdf", content_type="application/pdf",
                                    size=5, data=b"%PDF-"))
+        ids["stranger"]["run"] = ImportRun.create(hoa=polet, files=f"{MARK}.csv")
+        ImportMonth.create(run=ids["stranger"]["run"], kind="payments", period=MONTH,
+                           rows_after=1, sum_after=Decimal("5555.55"))
         ids["stranger"]["hoa"] = polet
         # a poll of the other HOA; in the own HOA, one that has not opened yet
         for key, hoa, opens_on, mark in (("stranger", polet, MONTH, MARK),

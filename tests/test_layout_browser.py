@@ -8,6 +8,7 @@ import pytest
 
 import demo as demo_data
 from factories import browser_log_in, make_resident
+from importruns import ImportRun
 from meter_models import Meter
 from documents.models import Document
 from factories_polls import make_poll
@@ -49,11 +50,12 @@ def site(live_server):
         resident = pages_of(live_server.app, False, hoa.id) + [
             "/cabinet/statements/2026-11", f"/cabinet/meters/{meter.id}",
             f"/cabinet/polls/{poll.id}", f"/cabinet/requests/{mine.id}"]
+        run = ImportRun.select().where(ImportRun.hoa == hoa).order_by(ImportRun.id.desc()).get()
         office = pages_of(live_server.app, True, hoa.id) + [
             f"/office/{hoa.id}/notices/new", f"/office/{hoa.id}/readings/meter/{meter.id}",
             f"/office/{hoa.id}/polls/{poll.id}", f"/office/{hoa.id}/polls/{poll.id}/delete",
             f"/office/{hoa.id}/documents/{document.id}", "/office/help",
-            f"/office/{hoa.id}/requests/{mine.id}"]
+            f"/office/{hoa.id}/requests/{mine.id}", f"/office/{hoa.id}/import/loads/{run.id}/undo"]
         public = PUBLIC_PAGES[:-1] + [
             f"/hoa/{hoa.id}/documents",
             "/unsubscribe/" + make_unsubscribe_token(Resident.get().id, "charges")]
