@@ -272,9 +272,11 @@ class Batch:
 
     # --- saving ------------------------------------------------------------------------------
 
-    def save(self, accountant=None, ip=""):
-        """Write everything in one transaction; a month in the files replaces that month."""
+    def save(self, accountant=None, ip="", progress=None):
+        """Write everything in one transaction; a month in the files replaces that month.
+        `progress`, when given, is called with the number of rows written as they are."""
         assert self.ok, "a batch with problems is never saved"
+        self.progress = progress or (lambda count: None)
         with db.atomic():
             run = reimport.start_run(self.hoa, accountant, [f.name for f in self.files])
             self.save_accounts()
@@ -322,6 +324,7 @@ class Batch:
                 new_rows.append(dict(ACCOUNT_BLANKS, **fields, number=number, hoa=self.hoa.id))
         for start in range(0, len(new_rows), 500):
             Account.insert_many(new_rows[start:start + 500]).execute()
+        self.progress(len(self.accounts))
 
     def save_charges(self, ids, hoa_accounts, run):
         months = {row[1] for row in self.charges}
@@ -335,7 +338,7 @@ class Batch:
         fields = [Charge.account, Charge.period, Charge.service, Charge.unit, Charge.volume,
                   Charge.tariff, Charge.amount, Charge.recalculation, Charge.benefit]
         rows = [(ids[row[0]],) + row[1:] for row in self.charges]
-        insert_rows(Charge, fields, rows)
+        insert_rows(Charge, fields, rows, self.progress)
         balances = [(ids[number], month, opening or 0, penalty or 0)
                     for (number, month), (opening, penalty, _row) in self.balances.items()]
         insert_rows(MonthBalance, [MonthBalance.account, MonthBalance.period,
@@ -352,7 +355,7 @@ class Batch:
                                Payment.account.in_(hoa_accounts)).execute()
         rows = [(ids[row[0]],) + row[1:] for row in self.payments]
         insert_rows(Payment, [Payment.account, Payment.period, Payment.paid_on, Payment.amount,
-                              Payment.reference], rows)
+                              Payment.reference], rows, self.progress)
         reimport.note_written(run, "payments", months)
 
     def save_meters(self, ids, hoa_accounts):
@@ -367,6 +370,7 @@ class Batch:
                     .where(Meter.id == pk).execute()
             else:
                 Meter.create(account=ids[number], **values)
+        self.progress(len(self.meters))
 
 
 def meter_columns(titles):

@@ -90,13 +90,45 @@ def run(job, attempt):
     with db.atomic():
         if not finish(job.id, attempt, DONE, rows_done=rows):
             return  # a later attempt took the job over; it saves it
-        totals = batch.save(job.accountant_id, job.ip)
+        progress = Progress(job.id)
+        totals = batch.save(job.accountant_id, job.ip, progress=progress)
+        progress.flush()  # all written; the commit is still to come
         mailing = charge_letters.plan(hoa, totals, job=job.id)  # saved with the load, or not
         importer.discard(job.token)
         time.sleep(current_app.config["IMPORT_PAUSE_BEFORE_COMMIT"])  # tests kill it here
         ImportJob.update(outcome=json.dumps(totals, ensure_ascii=False)).where(
             ImportJob.id == job.id).execute()
     charge_letters.post(mailing)  # the residents' letters are a job of their own
+
+
+class Progress:
+    """Counts the rows written into the queue's storage, at most twice a second: the saving's
+    transaction is not visible to the office's request until it commits, the queue's storage
+    (data/queue.db beside the database, or Redis) is, from every app server."""
+    EVERY = 0.5  # seconds
+
+    def __init__(self, job_id):
+        self.key, self.rows, self.last = progress_key(job_id), 0, 0.0
+
+    def __call__(self, count):
+        self.rows += count
+        if time.monotonic() - self.last >= self.EVERY:
+            self.flush()
+
+    def flush(self):
+        jobs.huey.put(self.key, self.rows)
+        self.last = time.monotonic()
+
+
+def progress_key(job_id):
+    return f"import-saved-{job_id}"
+
+
+def rows_saved(job):
+    """How many of the job's rows are written so far (0 before the saving starts)."""
+    if job.state != RUNNING:
+        return 0
+    return min(jobs.huey.get(progress_key(job.id), peek=True) or 0, job.rows_total)
 
 
 def finish(job_id, attempt, state, error="", outcome=None, **fields):

@@ -178,7 +178,8 @@ def import_job(hoa_id, job_id):
             job.error, _("The data could not be saved; nothing was changed. Please try again "
                          "or ask the service operator.")), "danger")
         return redirect(url_for("office.imports", hoa_id=hoa.id))
-    return render_template("office/import_job.html", hoa=hoa, job=job)
+    return render_template("office/import_job.html", hoa=hoa, job=job,
+                           saved=importjob.rows_saved(job))
 
 
 @bp.route("/<int:hoa_id>/import/loads/<int:run_id>/undo", methods=["GET", "POST"])

@@ -100,8 +100,9 @@ def marker_like(value, i):
 
 # --- peewee: many rows in one prepared INSERT --------------------------------------------------
 
-def insert_rows(model, fields, rows):
-    """One prepared INSERT run over every row (tuples in the order of `fields`).
+def insert_rows(model, fields, rows, progress=None):
+    """One prepared INSERT run over every row (tuples in the order of `fields`); `progress`
+    is called with the number of rows written after each batch.
 
     Model.insert_many builds its SQL value by value in Python; this hands the rows to the
     driver's executemany. Decimal columns are rounded as their field rounds them
@@ -126,6 +127,8 @@ def insert_rows(model, fields, rows):
         if rounded:
             batch = [round_row(row, fields, rounded) for row in batch]
         cursor.executemany(sql, batch)
+        if progress:
+            progress(len(batch))
 
 
 def round_row(row, fields, rounded):

@@ -83,9 +83,11 @@ def test_a_worker_killed_while_saving_leaves_nothing_and_the_next_saves_it_once(
     workers.append(first)
     wait_for(lambda: b"saving 3000 rows" in (tmp_path / "worker-1.log").read_bytes(),
              what="the first worker's saving")
-    saving = client.get(page)
+    # every row is written, not committed: the page counts them from the queue's storage
+    saving = wait_for(lambda: (lambda r: "Записано строк: 3000 из 3000" in text(r) and r)(
+        client.get(page)), what="the rows written shown")
     assert 'data-state="running"' in saving.get_data(as_text=True)
-    assert "Сохраняются 3000 строк" in text(saving)
+    assert 'data-saved="3000" data-total="3000"' in saving.get_data(as_text=True)
     first.kill()
     assert december(app) == (0, 0)  # never half
     with app.app_context():
