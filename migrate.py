@@ -12,6 +12,7 @@ from flask import Blueprint
 from peewee import SqliteDatabase, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
+from meetings.models import MEETING_MODELS
 from meter_models import Meter, Reading, ReminderSent
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
@@ -29,7 +30,7 @@ KEY = "schema_version"
 MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, MonthBalance,
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
-          StoredFile]
+          StoredFile, *MEETING_MODELS]
 
 
 def to_2(migrator):
@@ -81,8 +82,13 @@ def to_6(migrator):
     db.create_tables([StoredFile], safe=True)
 
 
+def to_7_meetings(migrator):
+    """General meetings: the meetings, their agenda, registers, votes, ballots and materials."""
+    db.create_tables(MEETING_MODELS, safe=True)
+
+
 # (version reached, step); in order, each run once
-MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6)]
+MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7_meetings)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

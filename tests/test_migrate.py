@@ -8,8 +8,8 @@ import migrate
 from conftest import make_app, sqlite_only
 from meter_models import Meter, Reading, ReminderSent
 from models import (
-    Account, AuditEvent, Charge, MonthBalance, Notice, OutgoingMail, Payment, Resident, Setting,
-    db, now,
+    Account, AuditEvent, Charge, Hoa, MonthBalance, Notice, OutgoingMail, Payment, Resident,
+    Setting, db, now,
 )
 
 
@@ -218,3 +218,27 @@ def test_version_5_gets_the_table_of_kept_files(tmp_path):
         assert migrate.current_version() == migrate.LATEST
         assert "storedfile" in db.get_tables()
         migrate.to_6(None)  # a second run changes nothing
+
+
+@sqlite_only
+def test_version_6_gets_the_tables_of_general_meetings(tmp_path):
+    path = tmp_path / "domkom.db"
+    make_app(tmp_path)
+    db.close()
+    tables = ("meetingmaterial", "paperballot", "vote", "registerentry", "question", "meeting")
+    con = sqlite3.connect(path)
+    with con:
+        for table in tables:
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '6' WHERE key = 'schema_version'")
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        assert set(tables) <= set(db.get_tables())
+        from meetings.models import Meeting
+        hoa = Hoa.create(name="ТСЖ", prefixes="77")
+        Meeting.create(hoa=hoa, title="Годовое", starts_on=date(2026, 3, 1),
+                       ends_on=date(2026, 3, 10))
+        migrate.to_7_meetings(None)  # a second run changes nothing
+        assert Meeting.select().count() == 1
