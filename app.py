@@ -21,6 +21,8 @@ import formats
 import jobs
 import mailqueue
 import meters
+from meetings import office as meetings_office, office_ballots as meetings_ballots
+from meetings import office_register as meetings_register, vote as meetings_vote
 import migrate
 import office
 import office_readings
@@ -47,6 +49,7 @@ OFFICE_MENU = [
     ("office_readings.index", _l("Meter readings")),
     ("office_receipts.index", _l("Receipts")),
     ("office.notices", _l("Notices")),
+    ("meetings_office.index", _l("Meetings")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -212,6 +215,9 @@ def register_blueprints(app):
     app.register_blueprint(migrate.bp)
     app.register_blueprint(backup.bp)
     app.register_blueprint(jobs.bp)
+    for meetings_bp in (meetings_office.bp, meetings_register.bp, meetings_ballots.bp,
+                        meetings_vote.bp):
+        app.register_blueprint(meetings_bp)
 
 
 def register_errors(app):

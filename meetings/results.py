@@ -14,6 +14,7 @@ class MeetingCount:
     conflicts: list  # RegisterEntry whose online and paper answers wait for the office
     ballots: int  # paper ballots entered
     spoilt: int
+    paper_ids: set  # entries with a paper ballot that is not spoilt
 
     def result_of(self, question):
         return next(r for r in self.count.questions if r.question_id == question.id)
@@ -46,7 +47,8 @@ def count_meeting(meeting):
     count = tally([(e.id, e.votes, e.member or not members_only) for e in entries.values()],
                   [(q.id, q.majority) for q in questions], counted)
     return MeetingCount(count, entries, questions, counted,
-                        [entries[i] for i in conflicts], len(ballots), len(spoilt))
+                        [entries[i] for i in conflicts], len(ballots), len(spoilt),
+                        set(paper))
 
 
 def own_decisions(entry):

@@ -1,0 +1,161 @@
+"""The office prepares a meeting: the meeting, its agenda, the register, the notice."""
+import io
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from formats import format_number
+from factories_meetings import make_meeting, small_register
+from meetings.models import Meeting, Question, RegisterEntry
+from models import Account, AuditEvent, Hoa, Resident, now
+
+MEETING = {"title": "Внеочередное собрание", "kind": "owners", "form": "mixed",
+           "initiator": "Правление ТСЖ", "starts_on": "2026-03-10", "ends_on": "2026-03-20",
+           "in_person_at": "2026-03-10T19:00", "in_person_place": "холл", "online_counts": "y"}
+
+
+@pytest.fixture
+def today(demo):
+    demo.config["TODAY"] = "2026-03-05"
+    return demo
+
+
+def test_office_creates_a_meeting_and_its_agenda(office, client, today):
+    r = client.post(f"/office/{office.id}/meetings/new", data=MEETING)
+    assert r.status_code == 302
+    with today.app_context():
+        meeting = Meeting.get()
+        assert (meeting.starts_on, meeting.online_counts, meeting.in_person_at.hour) == (
+            date(2026, 3, 10), True, 19)
+    base = f"/office/{office.id}/meetings/{meeting.id}"
+    r = client.post(base + "/questions/new", data={"title": "Смета на 2026 год",
+                                                   "majority": "all_half"})
+    assert r.status_code == 302
+    r = client.post(base + "/questions/new", data={"title": "", "majority": "all_half"})
+    assert r.status_code == 400 and "Введите вопрос" in r.get_data(as_text=True)
+    r = client.post(base + "/questions/new", data={"title": "x", "majority": "most"})
+    assert r.status_code == 400
+    with today.app_context():
+        assert [q.title for q in Question.select()] == ["Смета на 2026 год"]
+    page = client.get(base).get_data(as_text=True)
+    assert "Смета на 2026 год" in page and "Более половины всех голосов" in page
+    assert "правление ТСЖ остаётся ответственным" in page.lower() or \
+        "ответственность за соблюдение" in page.lower()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"ends_on": "2026-03-01"}, "Голосование не может закончиться раньше"),
+    ({"in_person_place": ""}, "нужно место очной части"),
+    ({"starts_on": "1900-01-01"}, "1990–2099"),
+    ({"title": ""}, "Введите название"),
+])
+def test_a_wrong_meeting_is_refused_with_a_message(office, client, today, change, message):
+    r = client.post(f"/office/{office.id}/meetings/new", data={**MEETING, **change})
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
+    with today.app_context():
+        assert Meeting.select().count() == 0
+
+
+def test_register_from_accounts_shows_its_total_equal_to_the_rows(office, client, today):
+    with today.app_context():
+        meeting = make_meeting(office, published=False)
+        expected = sum(a.area for a in Account.select().where(Account.hoa == office,
+                                                              Account.area > 0))
+    base = f"/office/{office.id}/meetings/{meeting.id}/register"
+    assert client.post(base + "/build").status_code == 302
+    with today.app_context():
+        entries = list(RegisterEntry.select())
+        assert len(entries) == 40 and sum(e.votes for e in entries) == expected
+        assert [e.ballot_number for e in meeting.ordered_entries()] == list(range(1, 41))
+        assert all(e.votes == e.area for e in entries)
+    page = client.get(base).get_data(as_text=True)
+    assert f'<th class="text-end" data-total>{format_number(expected, 2, trim=False)}</th>' in page
+
+
+def test_shares_of_a_flat_must_make_it_whole(office, client, today, snapshot):
+    with today.app_context():
+        meeting = make_meeting(office, published=False)
+        entries = small_register(meeting)
+    url = f"/office/{office.id}/meetings/{meeting.id}/register/{entries['Петров П. П.'].id}"
+    form = {"premises": "ул. Солнечная, д. 12, кв. 2", "area": "100", "account": "100002",
+            "owners-0-owner": "Петров П. П.", "owners-0-share": "1/2", "owners-0-member": "y",
+            "owners-1-owner": "Петрова Е. П.", "owners-1-share": "1/3"}
+    before = snapshot()
+    r = client.post(url, data=form)
+    assert r.status_code == 400
+    assert "Доли «ул. Солнечная, д. 12, кв. 2» в сумме составляют 5/6" in r.get_data(as_text=True)
+    assert snapshot() == before
+    r = client.post(url, data={**form, "owners-1-share": "0,5"})
+    assert r.status_code == 302
+    with today.app_context():
+        flat = {e.owner: e.votes for e in RegisterEntry.select().where(
+            RegisterEntry.premises == "ул. Солнечная, д. 12, кв. 2")}
+        assert flat == {"Петров П. П.": D("50.00"), "Петрова Е. П.": D("50.00")}
+        assert AuditEvent.select().where(AuditEvent.event == "meeting_register_changed").exists()
+
+
+def test_register_import_reads_shares_and_refuses_a_broken_file(office, client, today,
+                                                                snapshot):
+    with today.app_context():
+        meeting = make_meeting(office, published=False)
+    url = f"/office/{office.id}/meetings/{meeting.id}/register/import"
+    good = ("Собственник;Помещение;Площадь;Доля;Нежилое;Лицевой счёт\n"
+            "Иванов И. И.;кв. 10;61,30;1/2;нет;100001\n"
+            "Иванова А. А.;кв. 10;61,30;0,25;;\n"
+            "Иванов П. И.;кв. 10;61,30;1/4;;\n"
+            "ООО «Аптека»;пом. 2;40;;да;\n")
+    bad = good.replace("0,25", "0,3").replace("40", "сорок").encode("cp1251")
+    good = good.encode("cp1251")
+    before = snapshot()
+    r = client.post(url, data={"file": (io.BytesIO(bad), "reestr.csv")})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 400 and "строка 5" in text and "«сорок» — не число" in text
+    assert "Доли «кв. 10» в сумме составляют 21/20" in text
+    assert snapshot() == before
+    r = client.post(url, data={"file": (io.BytesIO(good), "reestr.csv")})
+    assert r.status_code == 302
+    with today.app_context():
+        rows = {e.owner: (e.votes, e.non_residential, e.account_id is not None)
+                for e in RegisterEntry.select()}
+    assert rows == {"Иванов И. И.": (D("30.65"), False, True),
+                    "Иванова А. А.": (D("15.33"), False, False),
+                    "Иванов П. И.": (D("15.32"), False, False),
+                    "ООО «Аптека»": (D("40.00"), True, False)}
+
+
+def test_publishing_puts_the_notice_on_home_pages_and_mails_owners(office, client, today,
+                                                                   outbox):
+    with today.app_context():
+        meeting = make_meeting(office, published=False)
+        small_register(meeting)
+        for number in ("100001", "100002"):
+            resident = Resident(account=Account.get(Account.number == number),
+                                email=f"r{number}@example.ru", activated_at=now())
+            resident.set_password("resident-pass-1")
+            resident.save()
+    r = client.post(f"/office/{office.id}/meetings/{meeting.id}/publish")
+    assert r.status_code == 302
+    page = client.get(f"/office/{office.id}/meetings/{meeting.id}").get_data(as_text=True)
+    assert "5 дней до начала голосования" in page  # 5 March → 10 March: too late, said so
+    letters = outbox.messages()
+    assert sorted(m["To"] for m in letters) == ["r100001@example.ru", "r100002@example.ru"]
+    assert "Годовое общее собрание 2026" in outbox.text(letters[0])
+    # publishing again sends nothing more
+    client.post(f"/office/{office.id}/meetings/{meeting.id}/publish")
+    assert len(outbox.messages()) == 2
+    home = today.test_client()
+    home.post("/login", data={"account": "100001", "password": "resident-pass-1"})
+    assert "Годовое общее собрание 2026" in home.get("/cabinet").get_data(as_text=True)
+
+
+def test_another_hoas_meeting_is_not_found(office, client, today):
+    with today.app_context():
+        other = make_meeting(Hoa.get(Hoa.prefixes == "20"))
+        entry = RegisterEntry.create(meeting=other, owner="Чужой", premises="кв. 1",
+                                     area=D("10"), votes=D("10"), ballot_number=1)
+    for path in ("", "/edit", "/count", "/register", f"/register/{entry.id}", "/ballots",
+                 "/ballots.pdf", "/protocol.pdf", "/decisions.csv"):
+        assert client.get(f"/office/{office.id}/meetings/{other.id}{path}").status_code == 404
+    assert client.post(f"/office/{office.id}/meetings/{other.id}/publish").status_code == 404
+    assert client.get(f"/office/{other.hoa_id}/meetings").status_code == 404
