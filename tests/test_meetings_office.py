@@ -119,8 +119,8 @@ def test_register_import_reads_shares_and_refuses_a_broken_file(office, client, 
         rows = {e.owner: (e.votes, e.non_residential, e.account_id is not None)
                 for e in RegisterEntry.select()}
     assert rows == {"Иванов И. И.": (D("30.65"), False, True),
-                    "Иванова А. А.": (D("15.33"), False, False),
-                    "Иванов П. И.": (D("15.32"), False, False),
+                    "Иванова А. А.": (D("15.33"), False, True),  # the flat's account
+                    "Иванов П. И.": (D("15.32"), False, True),
                     "ООО «Аптека»": (D("40.00"), True, False)}
 
 
