@@ -34,6 +34,9 @@ class Meeting(BaseModel):
     number = CharField(default="")  # the protocol's number
     storage_place = CharField(default="")  # where the protocol and the ballots are kept
     letters_sent_at = DateTimeField(null=True)
+    # the ballots of a big register, printed by the worker for the register as it was then
+    ballots_file = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    ballots_fingerprint = CharField(default="")
     created_at = DateTimeField(default=now)
 
     class Meta:

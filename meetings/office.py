@@ -63,7 +63,9 @@ def show(hoa_id, meeting_id):
                            questions=list(meeting.ordered_questions()),
                            entries=meeting.entries.count(), total=total_votes(meeting),
                            materials=list(meeting.materials), recipients=len(
-                               tasks.notice_recipients(meeting)), **LABELS)
+                               tasks.notice_recipients(meeting)),
+                           ballots_by_worker=tasks.ballots_by_worker(meeting),
+                           ballots_ready=tasks.ballots_ready(meeting), **LABELS)
 
 
 @bp.route("/<int:meeting_id>/questions/new", methods=["GET", "POST"], endpoint="question_new")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 import storedfiles
 from access import accountant_required, get_hoa_or_404
-from meetings import events, export as exporting
+from meetings import events, export as exporting, tasks
 from meetings.access import get_entry_or_404, get_material_or_404, get_meeting_or_404
 from meetings.forms import DECISION_LABELS
 from meetings.models import DECISIONS, MeetingMaterial, PaperBallot, RegisterEntry, Vote
@@ -104,8 +104,24 @@ def resolve(hoa_id, meeting_id, entry_id):
 def ballots_pdf(hoa_id, meeting_id):
     from meetings import pdf  # fpdf2 and its fonts only for a PDF
     hoa, meeting = load(hoa_id, meeting_id)
+    if tasks.ballots_by_worker(meeting):
+        if tasks.ballots_ready(meeting):
+            return storedfiles.send(meeting.ballots_file)
+        flash(_("The register is big: have the ballots prepared first, then download them."),
+              "warning")
+        return redirect(url_for("meetings_office.show", hoa_id=hoa.id, meeting_id=meeting.id))
     return exporting.download(pdf.ballots(meeting, list(meeting.ordered_entries())),
                         f"ballots-{meeting.id}.pdf")
+
+
+@bp.route("/ballots/prepare", methods=["POST"])
+@accountant_required
+def prepare_ballots(hoa_id, meeting_id):
+    hoa, meeting = load(hoa_id, meeting_id)
+    tasks.print_ballots(meeting.id)
+    flash(_("The ballots are being prepared; reload this page in a minute to download them."),
+          "info")
+    return redirect(url_for("meetings_office.show", hoa_id=hoa.id, meeting_id=meeting.id))
 
 
 @bp.route("/protocol.pdf")

@@ -8,7 +8,6 @@ from pypdf import PdfReader
 
 from factories import login_as
 from factories_meetings import TODAY, make_meeting, small_register
-from meetings.models import Hoa
 from openpyxl import load_workbook
 
 
@@ -115,3 +114,27 @@ def test_materials_are_pdfs_shown_to_residents(voted, client, demo):
     with demo.app_context():
         from storedfiles import StoredFile
         assert StoredFile.select().count() == 0
+
+
+def test_a_big_registers_ballots_are_printed_by_the_worker(voted, client, demo):
+    demo.config["MEETING_BALLOTS_IN_REQUEST"] = 3  # the register has 5 entries
+    base = voted["base"]
+    r = client.get(base + "/ballots.pdf", follow_redirects=True)
+    assert "сначала подготовьте бюллетени" in r.get_data(as_text=True)
+    assert "data-prepare-ballots" in r.get_data(as_text=True)
+    client.post(base + "/ballots/prepare")  # the job runs in place in tests
+    page = client.get(base).get_data(as_text=True)
+    assert "data-ballots-pdf" in page and "data-prepare-ballots" not in page
+    r = client.get(base + "/ballots.pdf")
+    assert r.status_code == 200 and len(text_of(r.data)) == 5
+    with demo.app_context():  # a change of the register makes the file stale
+        from meetings.models import RegisterEntry
+        RegisterEntry.update(owner="Петров Пётр Петрович").where(
+            RegisterEntry.owner == "Петров П. П.").execute()
+    assert client.get(base + "/ballots.pdf").status_code == 302
+    client.post(base + "/ballots/prepare")
+    pages = text_of(client.get(base + "/ballots.pdf").data)
+    assert any("Петров Пётр Петрович" in page for page in pages)
+    with demo.app_context():
+        from storedfiles import StoredFile
+        assert StoredFile.select().count() == 1  # the stale file is gone

@@ -1,15 +1,14 @@
 """Online votes by residents and paper ballots by the office, counted together on the count
 page: a change of an online vote, a paper ballot overriding nothing silently, Σ equalities."""
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
 
 from factories import login_as
 from factories_meetings import TODAY, make_meeting, small_register
-from meetings.models import PaperBallot, RegisterEntry, Vote
+from meetings.models import PaperBallot, Vote
 from meetings.results import count_meeting
-from models import Accountant, AccountantHoa, AuditEvent, Hoa
+from models import AuditEvent, Hoa
 
 
 @pytest.fixture
