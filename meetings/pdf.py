@@ -23,6 +23,7 @@ MAJORITY_NAMES = {
     "all_half": "более половины голосов от общего числа голосов",
     "all_two_thirds": "не менее двух третей голосов от общего числа голосов",
 }
+VOTERS = {"owners": "собственников помещений", "members": "членов товарищества"}
 DECISION_WORDS = {"for": "за", "against": "против", "abstain": "воздержался", "": "—"}
 
 
@@ -159,8 +160,7 @@ def protocol(meeting, result):
         f"Место приёма решений: {meeting.hoa.name}, {meeting.hoa.address}.",
         "Лица, принявшие участие в общем собрании: собственники согласно списку "
         "(приложение № 3).",
-        f"Общее количество голосов {'членов товарищества' if meeting.kind == 'members' else 'собственников помещений'}: "
-        f"{votes(count.total)} (м²), 100 %.",
+        f"Общее количество голосов {VOTERS[meeting.kind]}: {votes(count.total)} (м²), 100 %.",
         f"Количество голосов, принявших участие в собрании: {votes(count.turnout)} (м²), "
         f"{votes(count.turnout_percent)} % от общего числа голосов; "
         f"{len(count.voters)} собственник(ов).",
