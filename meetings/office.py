@@ -15,7 +15,7 @@ from meetings.results import count_meeting
 from models import db
 from periods import today
 
-bp = Blueprint("meetings_office", __name__, url_prefix="/office/<int:hoa_id>/meetings",
+bp = Blueprint("office_meetings", __name__, url_prefix="/office/<int:hoa_id>/meetings",
                template_folder="templates", cli_group=None)
 PER_PAGE = 20
 LABELS = dict(kinds=KIND_LABELS, forms=FORM_LABELS, majorities=MAJORITY_LABELS,

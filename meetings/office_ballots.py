@@ -14,7 +14,7 @@ from meetings.models import DECISIONS, MeetingMaterial, PaperBallot, RegisterEnt
 from meetings.results import count_meeting, decisions_by_source
 from models import db, now
 
-bp = Blueprint("meetings_ballots", __name__,
+bp = Blueprint("office_meeting_ballots", __name__,
                url_prefix="/office/<int:hoa_id>/meetings/<int:meeting_id>",
                template_folder="templates", cli_group=None)
 
@@ -109,7 +109,7 @@ def ballots_pdf(hoa_id, meeting_id):
             return storedfiles.send(meeting.ballots_file)
         flash(_("The register is big: have the ballots prepared first, then download them."),
               "warning")
-        return redirect(url_for("meetings_office.show", hoa_id=hoa.id, meeting_id=meeting.id))
+        return redirect(url_for("office_meetings.show", hoa_id=hoa.id, meeting_id=meeting.id))
     return exporting.download(pdf.ballots(meeting, list(meeting.ordered_entries())),
                         f"ballots-{meeting.id}.pdf")
 
@@ -121,7 +121,7 @@ def prepare_ballots(hoa_id, meeting_id):
     tasks.print_ballots(meeting.id)
     flash(_("The ballots are being prepared; reload this page in a minute to download them."),
           "info")
-    return redirect(url_for("meetings_office.show", hoa_id=hoa.id, meeting_id=meeting.id))
+    return redirect(url_for("office_meetings.show", hoa_id=hoa.id, meeting_id=meeting.id))
 
 
 @bp.route("/protocol.pdf")
@@ -137,12 +137,12 @@ def protocol_pdf(hoa_id, meeting_id):
     return exporting.download(pdf.protocol(meeting, result), f"protocol-{meeting.id}.pdf")
 
 
-@bp.route("/decisions.<any(csv, xlsx):format>")
+@bp.route("/decisions.<any(csv, xlsx):fmt>")
 @accountant_required
-def export(hoa_id, meeting_id, format):
+def export(hoa_id, meeting_id, fmt):
     hoa, meeting = load(hoa_id, meeting_id)
-    data, mimetype = exporting.decisions(meeting, count_meeting(meeting), format)
-    return exporting.download(data, f"decisions-{meeting.id}.{format}", mimetype)
+    data, mimetype = exporting.decisions(meeting, count_meeting(meeting), fmt)
+    return exporting.download(data, f"decisions-{meeting.id}.{fmt}", mimetype)
 
 
 @bp.route("/materials", methods=["POST"])
@@ -163,7 +163,7 @@ def material_add(hoa_id, meeting_id):
                 stored.save()
                 MeetingMaterial.create(meeting=meeting, title=title, file=stored)
             flash(_("The document is attached."), "success")
-    return redirect(url_for("meetings_office.show", hoa_id=hoa.id, meeting_id=meeting.id))
+    return redirect(url_for("office_meetings.show", hoa_id=hoa.id, meeting_id=meeting.id))
 
 
 @bp.route("/materials/<int:material_id>")
@@ -180,4 +180,4 @@ def material_delete(hoa_id, meeting_id, material_id):
     with db.atomic():
         get_material_or_404(meeting, material_id).delete_with_file()
     flash(_("The document is deleted."), "success")
-    return redirect(url_for("meetings_office.show", hoa_id=hoa.id, meeting_id=meeting.id))
+    return redirect(url_for("office_meetings.show", hoa_id=hoa.id, meeting_id=meeting.id))

@@ -12,7 +12,7 @@ from meetings.forms import PremisesForm, UploadForm
 from meetings.models import RegisterEntry, Vote
 from models import db
 
-bp = Blueprint("meetings_register", __name__,
+bp = Blueprint("office_meeting_register", __name__,
                url_prefix="/office/<int:hoa_id>/meetings/<int:meeting_id>/register",
                template_folder="templates", cli_group=None)
 PER_PAGE = 50
