@@ -159,3 +159,40 @@ def test_another_hoas_meeting_is_not_found(office, client, today):
         assert client.get(f"/office/{office.id}/meetings/{other.id}{path}").status_code == 404
     assert client.post(f"/office/{office.id}/meetings/{other.id}/publish").status_code == 404
     assert client.get(f"/office/{other.hoa_id}/meetings").status_code == 404
+
+
+def test_register_import_from_xlsx(office, client, today):
+    from openpyxl import Workbook
+    with today.app_context():
+        meeting = make_meeting(office, published=False)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Реестр собственников на 01.03.2026"])  # a title above the header
+    sheet.append(["ФИО собственника", "Адрес помещения", "Площадь", "Доля в праве", "Член ТСЖ"])
+    sheet.append(["Смирнова О. В.", "кв. 9", 45.5, 1, "нет"])
+    sheet.append(["Смирнов В. В.", "кв. 10", 50, 0.5, "да"])
+    sheet.append(["Смирнов К. В.", "кв. 10", 50, "1/2", "да"])
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    r = client.post(f"/office/{office.id}/meetings/{meeting.id}/register/import",
+                    data={"file": (data, "reestr.xlsx")})
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    with today.app_context():
+        rows = [(e.ballot_number, e.owner, e.votes, e.member)
+                for e in meeting.ordered_entries()]
+    assert rows == [(1, "Смирнова О. В.", D("45.50"), False),
+                    (2, "Смирнов В. В.", D("25.00"), True),
+                    (3, "Смирнов К. В.", D("25.00"), True)]
+
+
+def test_a_forged_paper_answer_changes_nothing(office, client, today, snapshot):
+    with today.app_context():
+        meeting = make_meeting(office)
+        entry = small_register(meeting)["Петров П. П."]
+        question = meeting.ordered_questions().first()
+    before = snapshot()
+    r = client.post(f"/office/{office.id}/meetings/{meeting.id}/ballots/{entry.id}",
+                    data={f"q{question.id}": "maybe"}, follow_redirects=True)
+    assert "Отметьте по каждому вопросу" in r.get_data(as_text=True)
+    assert snapshot() == before
