@@ -2,13 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FormField,
+    BooleanField, DateField, DateTimeLocalField, FieldList, FormField,
     SelectChoice, SelectField, StringField, TextAreaField,
 )
 from wtforms.form import Form as PlainForm
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from formats import format_number
 from forms import Form
+from importcolumns import Bad, area as parse_area
 from meetings.counting import parse_share
 from periods import FIRST_DAY, LAST_DAY
 
@@ -93,6 +95,32 @@ def valid_share(form, field):
             raise ValidationError(_l("Write the share as 1/2 or 0,5 (more than 0, at most 1)."))
 
 
+class AreaField(StringField):
+    """An area as typed, «54,3» or «54.30», read by the rule the imports read it with."""
+    text = ""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.text = (self.data or "")[:40]
+
+    def process_data(self, value):
+        super().process_data(value)
+        self.text = format_number(value, 2, trim=False) if value is not None else ""
+
+    def pre_validate(self, form):
+        if not self.text.strip():
+            raise StopValidation(_l("Enter the area."))
+        try:
+            self.data = parse_area(self.text)
+        except Bad as e:
+            raise StopValidation(str(e)) from None
+        if self.data <= 0:
+            raise StopValidation(_l("Enter an area above 0."))
+
+    def _value(self):
+        return self.text
+
+
 class OwnerForm(PlainForm):
     owner = StringField(_l("Owner"), validators=[Length(max=255)])
     share = StringField(_l("Share"), validators=[valid_share])
@@ -102,9 +130,7 @@ class OwnerForm(PlainForm):
 class PremisesForm(Form):
     premises = StringField(_l("Premises (address with the flat)"), validators=[
         DataRequired(_l("Enter the premises.")), Length(max=255)])
-    area = DecimalField(_l("Area, m²"), places=2, validators=[
-        DataRequired(_l("Enter the area.")), NumberRange(min=0.01, max=99999999,
-                                                         message=_l("Enter an area above 0."))])
+    area = AreaField(_l("Area, m²"), description=_l("For example: 54,30"))
     non_residential = BooleanField(_l("Non-residential premises"))
     account = StringField(_l("Account number (whose resident may vote online)"),
                           validators=[Length(max=20)])

@@ -65,7 +65,8 @@ def show(hoa_id, meeting_id):
                            materials=list(meeting.materials), recipients=len(
                                tasks.notice_recipients(meeting)),
                            ballots_by_worker=tasks.ballots_by_worker(meeting),
-                           ballots_ready=tasks.ballots_ready(meeting), **LABELS)
+                           ballots_ready=tasks.ballots_ready(meeting),
+                           days_left=(meeting.starts_on - today()).days, **LABELS)
 
 
 @bp.route("/<int:meeting_id>/questions/new", methods=["GET", "POST"], endpoint="question_new")

@@ -106,7 +106,8 @@ def premises(hoa_id, meeting_id, entry_id=None):
 def fill(form, entries):
     if entries:
         first = entries[0]
-        form.premises.data, form.area.data = first.premises, first.area
+        form.premises.data = first.premises
+        form.area.process_data(first.area)
         form.non_residential.data = first.non_residential
         form.account.data = first.account.number if first.account else ""
     rows = [{"owner": e.owner, "share": e.share_text, "member": e.member} for e in entries]

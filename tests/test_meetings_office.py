@@ -86,7 +86,12 @@ def test_shares_of_a_flat_must_make_it_whole(office, client, today, snapshot):
     assert r.status_code == 400
     assert "Доли «ул. Солнечная, д. 12, кв. 2» в сумме составляют 5/6" in r.get_data(as_text=True)
     assert snapshot() == before
-    r = client.post(url, data={**form, "owners-1-share": "0,5"})
+    r = client.post(url, data={**form, "owners-1-share": "0,5", "area": "сто"})
+    assert r.status_code == 400 and "«сто» — не число" in r.get_data(as_text=True)
+    assert snapshot() == before
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="100,00"' in page and 'value="Петров П. П."' in page
+    r = client.post(url, data={**form, "owners-1-share": "0,5", "area": "100,00"})
     assert r.status_code == 302
     with today.app_context():
         flat = {e.owner: e.votes for e in RegisterEntry.select().where(
@@ -134,6 +139,8 @@ def test_publishing_puts_the_notice_on_home_pages_and_mails_owners(office, clien
                                 email=f"r{number}@example.ru", activated_at=now())
             resident.set_password("resident-pass-1")
             resident.save()
+    before = client.get(f"/office/{office.id}/meetings/{meeting.id}").get_data(as_text=True)
+    assert "data-notice-soon" in before and "останется 5 дн." in before
     r = client.post(f"/office/{office.id}/meetings/{meeting.id}/publish")
     assert r.status_code == 302
     page = client.get(f"/office/{office.id}/meetings/{meeting.id}").get_data(as_text=True)
