@@ -17,6 +17,11 @@ KIND_TITLES = {
     "owners": "общего собрания собственников помещений в многоквартирном доме",
     "members": "общего собрания членов товарищества собственников жилья",
 }
+KIND_NAMES = {
+    "owners": "общее собрание собственников помещений в многоквартирном доме",
+    "members": "общее собрание членов товарищества собственников жилья",
+}
+FORM_NOMINATIVE = {"mixed": "очно-заочное голосование", "absentee": "заочное голосование"}
 FORM_NAMES = {"mixed": "очно-заочного голосования", "absentee": "заочного голосования"}
 MAJORITY_NAMES = {
     "voted_half": "более половины голосов принявших участие в собрании",
@@ -80,6 +85,7 @@ class MeetingPdf(FPDF):
             self.rect(x, top, width, lines * height)
             x += width
         self.set_xy(self.l_margin, top + lines * height)
+        return top, lines * height
 
 
 def meeting_line(meeting):
@@ -126,7 +132,9 @@ def add_ballot(pdf, meeting, entry, questions):
     for question in questions:
         text = question.title + (f"\nПредложено: {question.proposal}" if question.proposal
                                  else "")
-        pdf.row([question.position, text, "", "", ""], [8, 122, 18, 18, 24])
+        top, height = pdf.row([question.position, text, "", "", ""], [8, 122, 18, 18, 24])
+        for left, width in ((140, 18), (158, 18), (176, 24)):  # a box to mark in each
+            pdf.rect(left + (width - 5) / 2, top + (height - 5) / 2, 5, 5)
     pdf.ln(6)
     pdf.para("Подпись собственника (представителя) ____________________ / "
              "____________________        Дата ______________", 10)
@@ -152,8 +160,8 @@ def protocol(meeting, result):
     place = (f"{meeting.in_person_at.strftime('%d.%m.%Y %H:%M') if meeting.in_person_at else ''}"
              f" {meeting.in_person_place}").strip()
     lines = [
-        f"Вид собрания: {'годовое или внеочередное ' if meeting.kind == 'owners' else ''}"
-        f"{KIND_TITLES[meeting.kind]}; форма: {FORM_NAMES[meeting.form]}.",
+        f"Вид собрания: {KIND_NAMES[meeting.kind]}; форма проведения: "
+        f"{FORM_NOMINATIVE[meeting.form]}.",
         f"Инициатор общего собрания: {meeting.initiator}.",
         f"Дата и место проведения: голосование с {day(meeting.starts_on)} по "
         f"{day(meeting.ends_on)}" + (f"; очная часть — {place}" if place else "") + ".",
@@ -163,7 +171,7 @@ def protocol(meeting, result):
         f"Общее количество голосов {VOTERS[meeting.kind]}: {votes(count.total)} (м²), 100 %.",
         f"Количество голосов, принявших участие в собрании: {votes(count.turnout)} (м²), "
         f"{votes(count.turnout_percent)} % от общего числа голосов; "
-        f"{len(count.voters)} собственник(ов).",
+        f"число участников: {len(count.voters)}.",
         "Кворум " + ("имеется: собрание правомочно" if count.quorum else
                      "отсутствует: собрание неправомочно принимать решения") +
         " (ст. 45 ч. 3 ЖК РФ).",
@@ -199,7 +207,7 @@ def add_decision(pdf, question, outcome, count):
     base = count.turnout if question.majority == "voted_half" else count.total
     pdf.para(f"{question.position}. По {question.position}-му вопросу повестки дня: "
              f"{question.title}", 10, "B")
-    pdf.para(f"СЛУШАЛИ: {question.speaker or '—'}.", 10)
+    pdf.para(f"СЛУШАЛИ: {question.speaker.rstrip('.') or '—'}.", 10)
     pdf.para(f"ПРЕДЛОЖЕНО: {question.proposal or question.title}", 10)
     pdf.para(f"Необходимое большинство: {MAJORITY_NAMES[question.majority]}.", 9)
     shares = ", ".join(
