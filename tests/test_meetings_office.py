@@ -203,3 +203,36 @@ def test_a_forged_paper_answer_changes_nothing(office, client, today, snapshot):
                     data={f"q{question.id}": "maybe"}, follow_redirects=True)
     assert "Отметьте по каждому вопросу" in r.get_data(as_text=True)
     assert snapshot() == before
+
+
+def test_notice_letters_reach_owners_over_smtp(tmp_path, smtp_server):
+    """Over a real SMTP server: each registered owner in the register gets the notice with a
+    link to the meeting; an owner not activated and an account not in the register get none."""
+    import demo as demo_data
+    from conftest import Outbox, make_app
+    from factories import make_resident
+    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                   TODAY="2026-02-20")
+    with app.app_context():
+        demo_data.load(echo=lambda *a: None, files=("accounts.csv",))
+        hoa = Hoa.get(Hoa.prefixes == "10")
+        meeting = make_meeting(hoa, published=False)
+        small_register(meeting)
+        make_resident("100001", email="ivanov@example.ru")
+        make_resident("100005", email="outside@example.ru")  # not in the register
+        late = make_resident("100003", email="late@example.ru")
+        late.activated_at = None
+        late.save()
+    client = app.test_client()
+    client.post("/office/login", data={"email": demo_data.DEMO_ACCOUNTANT,
+                                       "password": demo_data.DEMO_ACCOUNTANT_PASSWORD})
+    assert client.post(f"/office/{hoa.id}/meetings/{meeting.id}/publish").status_code == 302
+    (message,) = smtp_server.messages
+    assert message["To"] == "ivanov@example.ru"
+    assert message["Subject"] == "ТСЖ «Рассвет»: сообщение о проведении общего собрания"
+    text = Outbox.text(message)
+    assert "Правление ТСЖ «Рассвет» проводит собрание: Годовое общее собрание 2026." in text
+    assert "3. Капитальный ремонт крыши" in text
+    assert f"http://localhost/cabinet/meetings/{meeting.id}" in text
+    page = client.get(f"/office/{hoa.id}/meetings/{meeting.id}").get_data(as_text=True)
+    assert "data-too-late" not in page and "data-notice-soon" not in page  # 18 days ahead
