@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import forked
 import storedfiles
 from access import accountant_required, get_hoa_or_404
 from meetings import events, export as exporting, tasks
@@ -13,6 +14,7 @@ from meetings.forms import DECISION_LABELS
 from meetings.models import DECISIONS, MeetingMaterial, PaperBallot, RegisterEntry, Vote
 from meetings.results import count_meeting, decisions_by_source
 from models import db, now
+from periods import today
 
 bp = Blueprint("office_meeting_ballots", __name__,
                url_prefix="/office/<int:hoa_id>/meetings/<int:meeting_id>",
@@ -102,7 +104,6 @@ def resolve(hoa_id, meeting_id, entry_id):
 @bp.route("/ballots.pdf")
 @accountant_required
 def ballots_pdf(hoa_id, meeting_id):
-    from meetings import pdf  # fpdf2 and its fonts only for a PDF
     hoa, meeting = load(hoa_id, meeting_id)
     if tasks.ballots_by_worker(meeting):
         if tasks.ballots_ready(meeting):
@@ -110,7 +111,8 @@ def ballots_pdf(hoa_id, meeting_id):
         flash(_("The register is big: have the ballots prepared first, then download them."),
               "warning")
         return redirect(url_for("office_meetings.show", hoa_id=hoa.id, meeting_id=meeting.id))
-    return exporting.download(pdf.ballots(meeting, list(meeting.ordered_entries())),
+    return exporting.download(forked.run("meetings.pdf.render_ballots", meeting.id,
+                                         database=True),
                         f"ballots-{meeting.id}.pdf")
 
 
@@ -127,14 +129,14 @@ def prepare_ballots(hoa_id, meeting_id):
 @bp.route("/protocol.pdf")
 @accountant_required
 def protocol_pdf(hoa_id, meeting_id):
-    from meetings import pdf  # fpdf2 and its fonts only for a PDF
     hoa, meeting = load(hoa_id, meeting_id)
     result = count_meeting(meeting)
     if result.conflicts:
         flash(_("Resolve the owners who voted both online and on paper before printing the "
                 "protocol."), "danger")
         return redirect(url_for(".enter", hoa_id=hoa.id, meeting_id=meeting.id) + "#conflicts")
-    return exporting.download(pdf.protocol(meeting, result), f"protocol-{meeting.id}.pdf")
+    data = forked.run("meetings.pdf.render_protocol", meeting.id, today(), database=True)
+    return exporting.download(data, f"protocol-{meeting.id}.pdf")
 
 
 @bp.route("/decisions.<any(csv, xlsx):fmt>")

@@ -1,14 +1,16 @@
 """The meeting's papers (fpdf2): the personal ballots of the whole register in one file, and
 the protocol laid out after the Requirements of приказ Минстроя № 44/пр of 28.01.2019 with
-its annexes. Printed in Russian: they are Russian legal documents. Imported only when a PDF
-is made, as receipt_pdf.py is."""
+its annexes. Printed in Russian: they are Russian legal documents. Drawn in the render
+process (forked.run("meetings.pdf.…")), as receipts are, so that a web worker never loads
+fpdf2; render_ballots() and render_protocol() are what it calls."""
 import logging
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from formats import format_number
-from periods import today
+from meetings.models import Meeting, RegisterEntry
+from meetings.results import count_meeting
 from receipts import FONT, FONT_DIR
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -96,6 +98,20 @@ def meeting_line(meeting):
             f"{FORM_NAMES[meeting.form]}")
 
 
+def render_ballots(meeting_id, entry_ids=None):
+    """The ballots of the meeting's whole register, or of these entries, in address order."""
+    meeting = Meeting.get_by_id(meeting_id)
+    entries = meeting.ordered_entries()
+    if entry_ids is not None:
+        entries = entries.where(RegisterEntry.id.in_(entry_ids))
+    return ballots(meeting, list(entries))
+
+
+def render_protocol(meeting_id, made_on):
+    meeting = Meeting.get_by_id(meeting_id)
+    return protocol(meeting, count_meeting(meeting), made_on)
+
+
 # --- ballots ------------------------------------------------------------------------------
 
 def ballots(meeting, entries):
@@ -145,7 +161,7 @@ def add_ballot(pdf, meeting, entry, questions):
 
 # --- protocol -----------------------------------------------------------------------------
 
-def protocol(meeting, result):
+def protocol(meeting, result, made_on):
     """The protocol with its three annexes: the register, the notice, the voters' decisions."""
     count = result.count
     pdf = MeetingPdf("Протокол общего собрания")
@@ -154,7 +170,7 @@ def protocol(meeting, result):
     pdf.para(meeting_line(meeting), 11, "B", "C", 6)
     pdf.ln(2)
     pdf.para(f"{meeting.hoa.address or meeting.hoa.name}", 10, width=120)
-    pdf.para(f"Дата составления протокола: {day(today())}", 10)
+    pdf.para(f"Дата составления протокола: {day(made_on)}", 10)
     pdf.ln(2)
     pdf.para("Вводная часть", 11, "B")
     place = (f"{meeting.in_person_at.strftime('%d.%m.%Y %H:%M') if meeting.in_person_at else ''}"

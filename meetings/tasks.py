@@ -6,6 +6,7 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 
+import forked
 import jobs
 import mail
 import mailqueue
@@ -76,13 +77,11 @@ def ballots_ready(meeting):
 def print_ballots(meeting_id):
     """Draw the ballots and keep them; a run for a register already printed does nothing, and
     one whose register changed while drawing keeps nothing (the office starts it again)."""
-    from meetings import pdf  # fpdf2 and its fonts only for a PDF
     meeting = Meeting.get_or_none(Meeting.id == meeting_id)
     if meeting is None or ballots_ready(meeting):
         return
     fingerprint = ballots_fingerprint(meeting)
-    with request_context():
-        data = pdf.ballots(meeting, list(meeting.ordered_entries()))
+    data = forked.run("meetings.pdf.render_ballots", meeting.id, database=True)
     with db.atomic():
         meeting = Meeting.get(Meeting.id == meeting_id)
         if ballots_fingerprint(meeting) != fingerprint:

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import forked
 import storedfiles
 from access import resident_required
 from meetings import events
@@ -115,13 +116,14 @@ def save_online(meeting, entry, answers, changed):
 @bp.route("/<int:meeting_id>/ballot.pdf")
 @resident_required
 def ballot_pdf(meeting_id):
-    from meetings import pdf  # fpdf2 and its fonts only for a PDF
     meeting = resident_meeting_or_404(meeting_id)
     entries = resident_entries(meeting)
     if not entries:
         flash(_("Your account is not in this meeting's register; ask the board."), "warning")
         return redirect(url_for(".show", meeting_id=meeting.id))
-    return download(pdf.ballots(meeting, entries), f"ballot-{meeting.id}.pdf")
+    data = forked.run("meetings.pdf.render_ballots", meeting.id, [e.id for e in entries],
+                      database=True)
+    return download(data, f"ballot-{meeting.id}.pdf")
 
 
 @bp.route("/<int:meeting_id>/materials/<int:material_id>")

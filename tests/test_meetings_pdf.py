@@ -1,7 +1,12 @@
 """The ballots, the protocol and the decisions' export read back: their text and totals."""
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -138,3 +143,32 @@ def test_a_big_registers_ballots_are_printed_by_the_worker(voted, client, demo):
     with demo.app_context():
         from storedfiles import StoredFile
         assert StoredFile.select().count() == 1  # the stale file is gone
+
+
+def test_a_web_worker_never_loads_the_pdf_code_for_a_meeting(tmp_path):
+    """A fresh process (as a gunicorn worker is) serves the ballots and the protocol: they are
+    drawn in the render process, and fpdf2 stays out of the worker."""
+    root = Path(__file__).resolve().parent.parent
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]
+        import conftest, factories_meetings
+        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        with app.app_context():
+            import demo
+            from models import Hoa
+            demo.load(echo=lambda *a: None, files=("accounts.csv",))
+            meeting = factories_meetings.make_meeting(Hoa.get(Hoa.prefixes == "10"))
+            factories_meetings.small_register(meeting)
+        client = app.test_client()
+        client.post("/office/login", data={{"email": demo.DEMO_ACCOUNTANT,
+                                            "password": demo.DEMO_ACCOUNTANT_PASSWORD}})
+        for path in ("ballots.pdf", "protocol.pdf"):
+            response = client.get(f"/office/1/meetings/{{meeting.id}}/{{path}}")
+            assert response.data.startswith(b"%PDF"), response.status_code
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("fpdf", "fontTools")))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
