@@ -17,9 +17,12 @@ from storedfiles import PDF, StoredFile
 
 
 def notice_recipients(meeting):
-    """The activated logins of the accounts in the register (each address once)."""
+    """The activated logins of the accounts in the register (of members only, for a meeting
+    of the ТСЖ's members)."""
     accounts = (RegisterEntry.select(RegisterEntry.account)
                 .where(RegisterEntry.meeting == meeting, RegisterEntry.account.is_null(False)))
+    if meeting.kind == "members":
+        accounts = accounts.where(RegisterEntry.member == True)  # noqa: E712
     return list(Resident.select(Resident, Account).join(Account)
                 .where(Resident.account.in_(accounts), Resident.activated_at.is_null(False))
                 .order_by(Account.number))

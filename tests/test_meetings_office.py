@@ -236,3 +236,18 @@ def test_notice_letters_reach_owners_over_smtp(tmp_path, smtp_server):
     assert f"http://localhost/cabinet/meetings/{meeting.id}" in text
     page = client.get(f"/office/{hoa.id}/meetings/{meeting.id}").get_data(as_text=True)
     assert "data-too-late" not in page and "data-notice-soon" not in page  # 18 days ahead
+
+
+def test_a_members_meeting_writes_to_members_only(office, today):
+    from meetings.tasks import notice_recipients
+    with today.app_context():
+        meeting = make_meeting(office, kind="members", published=False)
+        entries = small_register(meeting)
+        RegisterEntry.update(member=False).where(
+            RegisterEntry.id == entries["Петров П. П."].id).execute()
+        for number in ("100001", "100002"):
+            Resident.create(account=Account.get(Account.number == number), password_hash="x",
+                            email=f"r{number}@example.ru", activated_at=now())
+        assert [r.email for r in notice_recipients(meeting)] == ["r100001@example.ru"]
+        meeting.kind = "owners"
+        assert len(notice_recipients(meeting)) == 2
