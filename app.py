@@ -102,8 +102,8 @@ DEFAULTS = {
     "RECEIPTS_PROCESSES": 2,  # render processes a printing of the house's receipts uses
     "RECEIPTS_LEASE": 120,  # seconds a printing's silent run keeps it from other workers
     # a meeting's ballots are drawn in the request up to this many register entries, by the
-    # worker above: 300 took 4-5 s on a loaded two-core machine (16 ms each)
-    "MEETING_BALLOTS_IN_REQUEST": 200,
+    # worker above (bench/bench_meetings.py: 3 ms a ballot, 16 ms on a loaded machine)
+    "MEETING_BALLOTS_IN_REQUEST": 500,
 }
 
 
