@@ -6,6 +6,7 @@ from flask import Response
 
 from meetings.models import PaperBallot, RegisterEntry
 from meetings.results import decisions_by_source
+from office_readings import safe_cell  # the one guard against formulas in an export
 
 WORDS = {"for": "за", "against": "против", "abstain": "воздержался", "": "нет ответа"}
 
@@ -33,7 +34,8 @@ def rows(meeting, result):
     counted = set(result.count.voters)
     for entry in result.entries.values():
         decisions = result.counted.get(entry.id, {})
-        yield [entry.ballot_number, entry.owner, entry.premises, f"{entry.area:.2f}",
+        yield [entry.ballot_number, safe_cell(entry.owner), safe_cell(entry.premises),
+               f"{entry.area:.2f}",
                entry.share_text, f"{entry.votes:.2f}", "да" if entry.id in counted else "нет",
                source_of(entry, result, online, spoilt)] + [
             WORDS.get(decisions.get(q.id, ""), "") if entry.id in counted else ""

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from meetings.counting import Count, choose_sources, tally
-from meetings.models import PaperBallot, Question, RegisterEntry, Vote
+from meetings.models import PaperBallot, RegisterEntry, Vote
 
 
 @dataclass
@@ -56,7 +56,3 @@ def own_decisions(entry):
     return {v.question_id: v.decision
             for v in Vote.select().where(Vote.entry == entry, Vote.source == "online")}
 
-
-def ordered_questions(meeting):
-    return list(Question.select().where(Question.meeting == meeting)
-                .order_by(Question.position, Question.id))

@@ -172,3 +172,12 @@ def test_a_web_worker_never_loads_the_pdf_code_for_a_meeting(tmp_path):
                          text=True, timeout=120, env=dict(os.environ))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_owner_named_like_a_formula_is_exported_as_text(voted, client, demo):
+    with demo.app_context():
+        from meetings.models import RegisterEntry
+        RegisterEntry.update(owner='=HYPERLINK("http://x")').where(
+            RegisterEntry.owner == "Сидоров С. С.").execute()
+    text = client.get(voted["base"] + "/decisions.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ";=HYPERLINK" not in text
