@@ -7,6 +7,7 @@ from flask_login import current_user
 import forked
 import storedfiles
 from access import resident_required
+from formats import format_day
 from meetings import events
 from meetings.access import (
     get_material_or_404, resident_entries, resident_entry_or_404, resident_meeting_or_404,
@@ -45,11 +46,10 @@ def refusal(meeting, entry):
                  "in and hand it to the board.")
     if day < meeting.starts_on:
         return _("Voting has not started yet: it runs from %(start)s to %(end)s.",
-                 start=meeting.starts_on.strftime("%d.%m.%Y"),
-                 end=meeting.ends_on.strftime("%d.%m.%Y"))
+                 start=format_day(meeting.starts_on), end=format_day(meeting.ends_on))
     if day > meeting.ends_on:
         return _("Voting is over: it ended on %(end)s.",
-                 end=meeting.ends_on.strftime("%d.%m.%Y"))
+                 end=format_day(meeting.ends_on))
     if meeting.kind == "members" and not entry.member:
         return _("This is a meeting of the HOA's members, and the register does not list %(owner)s "
                  "as a member.", owner=entry.owner)
@@ -90,7 +90,7 @@ def vote(meeting_id, entry_id):
         else:
             save_online(meeting, entry, answers, changed=bool(given))
             flash(_("Your vote is saved. You can change it until %(end)s.",
-                    end=meeting.ends_on.strftime("%d.%m.%Y")), "success")
+                    end=format_day(meeting.ends_on)), "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
     return render_template("meetings/vote.html", meeting=meeting, entry=entry,
                            questions=questions, given=given,

@@ -176,3 +176,22 @@ def test_members_meeting_counts_only_members(meeting, client, office):
     # members: Иванов 50, Петров 100, Сидоров 50 = 200; Иванова is no member
     assert result.count.total == D("200.00") and result.count.turnout == D("100.00")
     assert not result.count.quorum
+
+
+def test_at_a_members_meeting_a_non_member_cannot_vote_online(meeting, client):
+    app, m, q = meeting["app"], meeting["meeting"], meeting["q"]
+    with app.app_context():
+        m.kind = "members"
+        m.save()
+        login_as(client, "100001")  # Иванов is a member, Иванова is not
+    page = client.get(f"/cabinet/meetings/{m.id}").get_data(as_text=True)
+    assert "в реестре Иванова А. А. не отмечен(а) как член товарищества" in page
+    ivanova = meeting["entries"]["Иванова А. А."].id
+    r = client.post(f"/cabinet/meetings/{m.id}/vote/{ivanova}",
+                    data=vote_form(q, "for", "for", "for"))
+    assert r.status_code == 302
+    ivanov = meeting["entries"]["Иванов И. И."].id
+    assert client.post(f"/cabinet/meetings/{m.id}/vote/{ivanov}",
+                       data=vote_form(q, "for", "for", "for")).status_code == 302
+    with app.app_context():
+        assert {v.entry_id for v in Vote.select()} == {ivanov}
