@@ -8,6 +8,7 @@ from models import AuditEvent
 
 LABELS = {
     "meeting_published": _l("Meeting notice published"),
+    "meeting_changed": _l("Published meeting changed"),
     "meeting_vote": _l("Vote given online at a meeting"),
     "meeting_paper_ballot": _l("Paper ballot of a meeting entered"),
     "meeting_conflict_resolved": _l("Meeting: online and paper votes resolved"),

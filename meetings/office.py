@@ -47,11 +47,20 @@ def edit(hoa_id, meeting_id=None):
                                       "is published."))
         else:
             form.populate_obj(meeting)
-            meeting.save()
+            with db.atomic():
+                meeting.save()
+                if meeting.published:  # what owners were told changes: the log keeps it
+                    events.record("meeting_changed", meeting, meeting_facts(meeting),
+                                  accountant=current_user.id)
             flash(_("The meeting is saved."), "success")
             return redirect(url_for(".show", hoa_id=hoa.id, meeting_id=meeting.id))
     return render_template("meetings/office_edit.html", hoa=hoa, meeting=meeting, form=form), \
         400 if form.is_submitted() else 200
+
+
+def meeting_facts(meeting):
+    return (f"{meeting.starts_on:%d.%m.%Y}–{meeting.ends_on:%d.%m.%Y} {meeting.form} "
+            f"online={'yes' if meeting.online_counts else 'no'}")
 
 
 @bp.route("/<int:meeting_id>")

@@ -251,3 +251,16 @@ def test_a_members_meeting_writes_to_members_only(office, today):
         assert [r.email for r in notice_recipients(meeting)] == ["r100001@example.ru"]
         meeting.kind = "owners"
         assert len(notice_recipients(meeting)) == 2
+
+
+def test_changing_a_published_meeting_is_in_the_security_log(office, client, today):
+    with today.app_context():
+        meeting = make_meeting(office, online=False)
+    data = {**MEETING, "title": meeting.title, "online_counts": "y"}
+    r = client.post(f"/office/{office.id}/meetings/{meeting.id}/edit", data=data)
+    assert r.status_code == 302
+    with today.app_context():
+        event = AuditEvent.get(AuditEvent.event == "meeting_changed")
+        assert event.hoa_id == office.id and "online=yes" in event.detail
+    log = client.get(f"/office/{office.id}/audit").get_data(as_text=True)
+    assert "Изменено объявленное собрание" in log
