@@ -128,10 +128,17 @@ def publish(hoa_id, meeting_id):
     if problem:
         flash(problem, "danger")
         return redirect(url_for(".show", hoa_id=hoa.id, meeting_id=meeting.id))
-    with db.atomic():
-        meeting.notice_published_on = today()
-        meeting.save(only=[Meeting.notice_published_on])
-        events.record("meeting_published", meeting, meeting.title, accountant=current_user.id)
+    with db.atomic():  # a second click at the same moment finds the row taken
+        published = (Meeting.update(notice_published_on=today())
+                     .where(Meeting.id == meeting.id, Meeting.notice_published_on.is_null())
+                     .execute())
+        if published:
+            events.record("meeting_published", meeting, meeting.title,
+                          accountant=current_user.id)
+    if not published:
+        flash(_("The notice is already published."), "danger")
+        return redirect(url_for(".show", hoa_id=hoa.id, meeting_id=meeting.id))
+    meeting.notice_published_on = today()
     tasks.send_notice_letters(meeting.id)
     flash(_("The notice is published on the residents' home pages; the letters to registered "
             "owners are being sent."), "success")

@@ -4,6 +4,7 @@ the materials attached."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import IntegrityError
 
 import forked
 import storedfiles
@@ -63,12 +64,27 @@ def save(hoa_id, meeting_id, entry_id):
                 "answer."), "danger")
         return redirect(url_for(".enter", hoa_id=hoa.id, meeting_id=meeting.id,
                                 number=entry.ballot_number))
+    try:
+        save_ballot(meeting, entry, spoilt, answers)
+    except IntegrityError:  # the same ballot saved by someone else at this very moment
+        flash(_("Ballot %(number)s was being saved by someone else at the same moment; check "
+                "it and save it again.", number=entry.ballot_number), "danger")
+        return redirect(url_for(".enter", hoa_id=hoa.id, meeting_id=meeting.id,
+                                number=entry.ballot_number))
+    flash(_("Ballot %(number)s is saved.", number=entry.ballot_number), "success")
+    online = Vote.select().where(Vote.entry == entry, Vote.source == "online").exists()
+    if online and meeting.online_counts and not entry.counted_source:
+        flash(_("This owner also voted online: choose below which answers count."), "warning")
+    return redirect(url_for(".enter", hoa_id=hoa.id, meeting_id=meeting.id))
+
+
+def save_ballot(meeting, entry, spoilt, answers):
     with db.atomic():
         ballot = PaperBallot.get_or_none(PaperBallot.entry == entry) or PaperBallot(entry=entry)
         ballot.spoilt, ballot.accountant, ballot.entered_at = spoilt, current_user.id, now()
         ballot.save()
         Vote.delete().where(Vote.entry == entry, Vote.source == "paper").execute()
-        if not spoilt:
+        if answers and not spoilt:
             Vote.insert_many([dict(entry=entry.id, question=qid, source="paper",
                                    decision=answer) for qid, answer in answers.items()]
                              ).execute()
@@ -76,11 +92,6 @@ def save(hoa_id, meeting_id, entry_id):
                       (" spoilt" if spoilt else " " + ",".join(a or "-" for a in
                                                                answers.values())),
                       accountant=current_user.id)
-    flash(_("Ballot %(number)s is saved.", number=entry.ballot_number), "success")
-    online = Vote.select().where(Vote.entry == entry, Vote.source == "online").exists()
-    if online and meeting.online_counts and not entry.counted_source:
-        flash(_("This owner also voted online: choose below which answers count."), "warning")
-    return redirect(url_for(".enter", hoa_id=hoa.id, meeting_id=meeting.id))
 
 
 @bp.route("/ballots/<int:entry_id>/resolve", methods=["POST"])

@@ -30,20 +30,22 @@ def notice_recipients(meeting):
 
 @jobs.task()
 def send_notice_letters(meeting_id):
-    """Write every letter in one transaction and mark the meeting: a run after a kill either
-    finds nothing done or everything written (the queue's own start hands those out)."""
+    """Claim the meeting's letters and write them all in one transaction: a run after a kill
+    either finds nothing done or everything written (the queue's own start hands those out),
+    and of two runs at once only the one whose claim changed the row writes."""
     with request_context():
         with db.atomic():
-            meeting = Meeting.get_or_none(Meeting.id == meeting_id)
-            if meeting is None or meeting.letters_sent_at is not None:
+            claimed = (Meeting.update(letters_sent_at=now())
+                       .where(Meeting.id == meeting_id, Meeting.letters_sent_at.is_null())
+                       .execute())
+            if not claimed:
                 return 0
+            meeting = Meeting.get_by_id(meeting_id)
             letters = [mail.compose(
                 resident.email, _("%(hoa)s: notice of a general meeting", hoa=meeting.hoa.name),
                 "meeting_notice", meeting=meeting, resident=resident,
                 link=mail.external_url("meetings.show", meeting_id=meeting.id))
                 for resident in notice_recipients(meeting)]
-            meeting.letters_sent_at = now()
-            meeting.save(only=[Meeting.letters_sent_at])
     for letter in letters:
         mailqueue.post(letter)
     return len(letters)

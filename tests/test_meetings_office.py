@@ -264,3 +264,15 @@ def test_changing_a_published_meeting_is_in_the_security_log(office, client, tod
         assert event.hoa_id == office.id and "online=yes" in event.detail
     log = client.get(f"/office/{office.id}/audit").get_data(as_text=True)
     assert "Изменено объявленное собрание" in log
+
+
+def test_the_notice_letters_are_written_once_however_often_the_job_runs(office, today, outbox):
+    from meetings.tasks import send_notice_letters
+    with today.app_context():
+        meeting = make_meeting(office)
+        small_register(meeting)
+        Resident.create(account=Account.get(Account.number == "100002"), password_hash="x",
+                        email="r100002@example.ru", activated_at=now())
+        assert send_notice_letters.call_local(meeting.id) == 1
+        assert send_notice_letters.call_local(meeting.id) == 0  # a retry, or a second job
+    assert len(outbox.messages()) == 1
