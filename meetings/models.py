@@ -59,6 +59,12 @@ class Meeting(BaseModel):
     def ordered_entries(self):
         return self.entries.order_by(RegisterEntry.sort_key, RegisterEntry.id)
 
+    def delete_with_files(self):
+        """The meeting with everything of it, its kept files too (they have no cascade)."""
+        files = [m.file_id for m in self.materials] + [self.ballots_file_id]
+        self.delete_instance(recursive=False)
+        StoredFile.delete().where(StoredFile.id.in_([f for f in files if f])).execute()
+
     @classmethod
     def published_for(cls, hoa, day):
         """The HOA's published meetings whose voting has not ended, soonest first."""

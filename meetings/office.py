@@ -78,6 +78,21 @@ def show(hoa_id, meeting_id):
                            days_left=(meeting.starts_on - today()).days, **LABELS)
 
 
+@bp.route("/<int:meeting_id>/delete", methods=["POST"])
+@accountant_required
+def delete(hoa_id, meeting_id):
+    hoa = get_hoa_or_404(hoa_id)
+    meeting = get_meeting_or_404(hoa, meeting_id)
+    if meeting.published:
+        flash(_("A meeting whose notice is published cannot be deleted: the owners were told "
+                "of it."), "danger")
+        return redirect(url_for(".show", hoa_id=hoa.id, meeting_id=meeting.id))
+    with db.atomic():
+        meeting.delete_with_files()
+    flash(_("The draft meeting is deleted."), "success")
+    return redirect(url_for(".index", hoa_id=hoa.id))
+
+
 @bp.route("/<int:meeting_id>/questions/new", methods=["GET", "POST"], endpoint="question_new")
 @bp.route("/<int:meeting_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @accountant_required

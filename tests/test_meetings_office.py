@@ -276,3 +276,22 @@ def test_the_notice_letters_are_written_once_however_often_the_job_runs(office, 
         assert send_notice_letters.call_local(meeting.id) == 1
         assert send_notice_letters.call_local(meeting.id) == 0  # a retry, or a second job
     assert len(outbox.messages()) == 1
+
+
+def test_a_draft_meeting_is_deleted_with_its_files_a_published_one_is_not(office, client,
+                                                                          today):
+    from images import minimal_pdf
+    from storedfiles import StoredFile
+    with today.app_context():
+        draft = make_meeting(office, published=False)
+        small_register(draft)
+        published = make_meeting(office)
+    for meeting in (draft, published):
+        client.post(f"/office/{office.id}/meetings/{meeting.id}/materials",
+                    data={"title": "Смета", "file": (io.BytesIO(minimal_pdf()), "s.pdf")})
+    r = client.post(f"/office/{office.id}/meetings/{published.id}/delete", follow_redirects=True)
+    assert "удалить нельзя" in r.get_data(as_text=True)
+    assert client.post(f"/office/{office.id}/meetings/{draft.id}/delete").status_code == 302
+    with today.app_context():
+        assert [m.id for m in Meeting.select()] == [published.id]
+        assert StoredFile.select().count() == 1 and RegisterEntry.select().count() == 0
