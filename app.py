@@ -23,6 +23,8 @@ import jobs
 import letters
 import mailqueue
 import meters
+from meetings import office as meetings_office, office_ballots as meetings_ballots
+from meetings import office_register as meetings_register, vote as meetings_vote
 import migrate
 import office
 import office_readings
@@ -55,6 +57,7 @@ OFFICE_MENU = [
     ("office_polls.index", _l("Polls")),
     ("office_documents.index", _l("Documents")),
     ("office_tickets.index", _l("Requests")),
+    ("office_meetings.index", _l("Meetings")),
     ("office.settings", _l("HOA settings")),
     ("office_audit.audit", _l("Security log")),
 ]
@@ -107,6 +110,9 @@ DEFAULTS = {
     "RECEIPTS_PROCESSES": 2,  # render processes a printing of the house's receipts uses
     "RECEIPTS_LEASE": 120,  # seconds a printing's silent run keeps it from other workers
     "RECEIPTS_RECHECK_INLINE": 5000,  # accounts; a bigger house is checked for changes by the worker
+    # a meeting's ballots are drawn in the request up to this many register entries, by the
+    # worker above (bench/bench_meetings.py: 3 ms a ballot, 16 ms on a loaded machine)
+    "MEETING_BALLOTS_IN_REQUEST": 500,
 }
 
 
@@ -229,6 +235,9 @@ def register_blueprints(app):
     app.register_blueprint(letters.bp)
     app.register_blueprint(tickets_resident.bp)
     app.register_blueprint(tickets_office.bp)
+    for meetings_bp in (meetings_office.bp, meetings_register.bp, meetings_ballots.bp,
+                        meetings_vote.bp):
+        app.register_blueprint(meetings_bp)
 
 
 def register_errors(app):

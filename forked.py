@@ -49,7 +49,7 @@ from database import close_all_connections, db, open_database
 # receipt imports on first use (fontTools' tables, segno), the modules the jobs' functions and
 # arguments are pickled from, and gunicorn's, whose script is the web worker's main module,
 # which multiprocessing runs again in each new process (~100 ms of imports). Missing ones are skipped.
-PRELOAD = ["receipt_pdf", "office_receipts", "house_receipts", "segno", "gzip", "xml.sax.saxutils",
+PRELOAD = ["receipt_pdf", "office_receipts", "house_receipts", "meetings.pdf", "segno", "gzip", "xml.sax.saxutils",
            "encodings.mac_roman", "encodings.utf_16_be", "gunicorn.app.wsgiapp"] + [
     f"fontTools.ttLib.tables.{table}"
     for table in ("O_S_2f_2", "_c_v_t", "_f_p_g_m", "_g_a_s_p", "_h_h_e_a", "_l_o_c_a", "_p_r_e_p")]

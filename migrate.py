@@ -15,6 +15,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 from documents.models import Document
 from importruns import IMPORT_RUN_MODELS
 from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
+from meetings.models import MEETING_MODELS
 from meter_models import Meter, Reading, ReminderSent
 from models import (
     Account, Accountant, AccountantHoa, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Notice,
@@ -35,7 +36,7 @@ MODELS = [Hoa, Account, Resident, Accountant, AccountantHoa, Notice, Charge, Mon
           Payment, Meter, Reading, ReminderSent, ImportLog, AuditEvent, Setting, OutgoingMail,
           *HOUSE_RECEIPTS_MODELS, PendingUpload, PendingFile, ImportSlot, ImportJob,
           StoredFile, *POLL_MODELS, Document, LetterOptOut, ChargeMailing, ChargeLetter,
-          *TICKET_MODELS, *IMPORT_RUN_MODELS]
+          *TICKET_MODELS, *IMPORT_RUN_MODELS, *MEETING_MODELS]
 DOCUMENTS_MODELS = [Document, LetterOptOut, ChargeMailing, ChargeLetter]
 
 
@@ -124,9 +125,14 @@ def to_11(migrator):
         migrate(migrator.add_index("importlog", ("run",)))
 
 
+def to_12(migrator):
+    """General meetings: the meetings, their agenda, registers, votes, ballots and materials."""
+    db.create_tables(MEETING_MODELS, safe=True)
+
+
 # (version reached, step); in order, each run once
 MIGRATIONS = [(2, to_2), (3, to_3), (4, to_4), (5, to_5), (6, to_6), (7, to_7), (8, to_8), (9, to_9),
-              (10, to_10), (11, to_11)]
+              (10, to_10), (11, to_11), (12, to_12)]
 LATEST = MIGRATIONS[-1][0] if MIGRATIONS else 1
 
 

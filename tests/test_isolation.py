@@ -78,8 +78,27 @@ def other_data(app):
                                          ("neighbour", rassvet, date(2099, 1, 1), NEIGHBOUR)):
             ids[key]["poll"] = Poll.create(hoa=hoa, question=f"Опрос {mark}", opens_on=opens_on)
             PollOption.create(poll=ids[key]["poll"], position=1, text=f"Вариант {mark}")
+        for key, hoa, mark in (("neighbour", rassvet, NEIGHBOUR), ("stranger", polet, MARK)):
+            ids[key].update(meeting_things(hoa, ids[key]["account"], mark))
         ids["own_hoa"] = rassvet
         return ids
+
+
+def meeting_things(hoa, account, mark):
+    """A meeting a resident may not open (their own HOA's unpublished one, or another HOA's)
+    with a question, the account's register entry and a material."""
+    from meetings.models import Meeting, MeetingMaterial, Question, RegisterEntry
+    from storedfiles import StoredFile
+    meeting = Meeting.create(hoa=hoa, title=f"Собрание {mark}", starts_on=date(2019, 1, 1),
+                             ends_on=date(2099, 1, 1), online_counts=True,
+                             notice_published_on=date(2019, 1, 1) if mark == MARK else None)
+    stored = StoredFile.create(token=f"t{meeting.id}{mark}", name="a.pdf", size=1,
+                               content_type="application/pdf", data=b"%PDF-1.4 %%EOF")
+    return {"meeting": meeting, "question": Question.create(meeting=meeting, title=mark),
+            "entry": RegisterEntry.create(meeting=meeting, account=account, owner=mark,
+                                          premises=mark, area=Decimal("10"),
+                                          votes=Decimal("10"), ballot_number=1),
+            "material": MeetingMaterial.create(meeting=meeting, title=mark, file=stored)}
 
 
 def fill(name, objects):

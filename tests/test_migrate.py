@@ -6,12 +6,13 @@ from decimal import Decimal
 import importer
 import migrate
 from conftest import make_app, sqlite_only
+from meetings.models import Meeting
 from meter_models import Meter, Reading, ReminderSent
 from polls.models import Poll, PollAnswer
 from receipt_files import HouseReceipts
 from models import (
-    Account, AuditEvent, Charge, MonthBalance, Notice, OutgoingMail, Payment, Resident, Setting,
-    db, now,
+    Account, AuditEvent, Charge, Hoa, MonthBalance, Notice, OutgoingMail, Payment, Resident,
+    Setting, db, now,
 )
 
 
@@ -298,3 +299,26 @@ def test_version_8_gets_documents_letter_choices_and_the_headers_of_letters(tmp_
         assert (letter.subject, letter.headers) == ("Тема", "")
         migrate.to_9(None)  # a second run changes nothing
         assert OutgoingMail.select().count() == 1
+
+
+@sqlite_only
+def test_version_11_gets_the_tables_of_general_meetings(tmp_path):
+    path = tmp_path / "domkom.db"
+    make_app(tmp_path)
+    db.close()
+    tables = ("meetingmaterial", "paperballot", "vote", "registerentry", "question", "meeting")
+    con = sqlite3.connect(path)
+    with con:
+        for table in tables:
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE setting SET value = '11' WHERE key = 'schema_version'")
+    con.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert migrate.current_version() == migrate.LATEST
+        assert set(tables) <= set(db.get_tables())
+        hoa = Hoa.create(name="ТСЖ", prefixes="77")
+        Meeting.create(hoa=hoa, title="Годовое", starts_on=date(2026, 3, 1),
+                       ends_on=date(2026, 3, 10))
+        migrate.to_12(None)  # a second run changes nothing
+        assert Meeting.select().count() == 1

@@ -59,7 +59,7 @@ def test_accountant_creates_a_poll_and_finds_it_in_the_list(hoa, client, demo):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"question": ""}, "Впишите вопрос."),
+    ({"question": ""}, "Введите вопрос."),
     ({"options": ["Только один"]}, "Впишите хотя бы два варианта ответа."),
     ({"options": ["Да", "да "]}, "Два варианта совпадают"),
     ({"options": ["Да", "x" * 201]}, "не длиннее 200 символов"),
