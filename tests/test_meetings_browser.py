@@ -66,11 +66,12 @@ def test_office_enters_a_paper_ballot_with_the_keyboard_only(live_server, page):
     page.keyboard.type(str(petrov.ballot_number))  # the number field has the focus
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-ballot-owner]")
+    page.wait_for_load_state("load")  # the keyboard script has run: the first answer has the focus
     assert "Петров П. П." in page.inner_text("[data-ballot-owner]")
     for key in ("2", "1", "3"):
         page.keyboard.press(key)
     page.keyboard.press("Enter")  # the focus is on «Save» after the last question
-    assert "Бюллетень № 3 сохранён" in page.inner_text(".alert-success")
+    assert f"Бюллетень № {petrov.ballot_number} сохранён" in page.inner_text(".alert-success")
     with app.app_context():
         decisions = [v.decision for v in Vote.select().where(Vote.entry == petrov.id)
                      .order_by(Vote.question)]
