@@ -341,16 +341,22 @@ def logged_in(demo, resident):
     return password
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """Domkom served by a real HTTP server in a thread, with CSRF on, as in production."""
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True, TESTING=False)
+def serve(folder):
+    """Domkom on a database of its own in `folder`, served by a real HTTP server in a thread,
+    with CSRF on, as in production; stop it with shutdown()."""
+    app = make_app(folder, WTF_CSRF_ENABLED=True, TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     server.app = app
     app.config["BASE_URL"] = server.url
+    return server
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    server = serve(tmp_path)
     yield server
     server.shutdown()
 
