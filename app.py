@@ -104,6 +104,7 @@ DEFAULTS = {
     "QUEUE_URL": "",  # the job queue: "" = data/queue.db beside the database, or redis://…
     "QUEUE_IMMEDIATE": False,  # run jobs inside the request instead of the worker (tests)
     "MAIL_LEASE": 600,  # seconds one attempt may hold a letter before another may send it
+    "MAIL_RETRY_FLOOR": 5,  # seconds a failed letter waits at least, even when a retry is due
     "BACKUP_DIR": "",  # the nightly backup's folder: "" = data/backups beside the database
     "BACKUP_KEEP": 14,  # nightly backups kept; 0 = no nightly backup
     "RECEIPTS_PAGES_PER_FILE": 1000,  # the house's receipts come in files of at most this

@@ -31,7 +31,6 @@ LINK = re.compile(r"https?://\S+")
 # hours after the first; then the operator decides.
 BACKOFF_MINUTES = [0, 0, 5, 15, 60, 180, 360]
 MAX_ATTEMPTS = 10
-RETRY_FLOOR = 5  # seconds: a retry that is due at once still waits this long
 TROUBLE_WINDOW = timedelta(hours=1)  # a failure this recent makes new letters "may be late"
 SENT, FAILED = "sent", "failed"
 
@@ -79,7 +78,8 @@ def deliver_letter(letter_id):
         letter = OutgoingMail.get(OutgoingMail.id == letter_id)
         if letter.attempts < MAX_ATTEMPTS:
             delay = (letter.next_attempt_at - now()).total_seconds()
-            deliver_letter.schedule(args=(letter_id,), delay=max(delay, RETRY_FLOOR))
+            deliver_letter.schedule(args=(letter_id,),
+                                    delay=max(delay, current_app.config["MAIL_RETRY_FLOOR"]))
 
 
 def attempt(letter_id):

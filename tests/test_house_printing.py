@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from factories import OCT, SERVICES, add_meters, add_month
 from test_house_receipts import house, print_house  # noqa: F401 (a fixture)
-from test_receipts import pdf_pages_text
+from test_receipts import pdf_pages_text_fast
 
 import house_receipts
 from meter_models import Reading
@@ -21,7 +21,7 @@ MANY_SERVICES = [(f"Услуга {n}", "м²", "1.000", "10.0000") for n in rang
 
 def receipts_in(pdf):
     """The account number of each receipt in a PDF (a receipt's later pages have none)."""
-    return [found.group(1) for found in map(NUMBER.search, pdf_pages_text(pdf)) if found]
+    return [found.group(1) for found in map(NUMBER.search, pdf_pages_text_fast(pdf)) if found]
 
 
 def unzip(data):
@@ -60,7 +60,7 @@ def test_big_house_comes_in_files_of_the_page_limit_in_address_order(office, cli
         ["100010", "100002"], ["100003"], ["100009"], ["100011"]]
     assert [name for name, _pdf in files] == [
         f"receipts-2026-11-00{n}-of-004.pdf" for n in range(1, 5)]
-    assert all(len(pdf_pages_text(pdf)) <= 2 for _name, pdf in files)
+    assert all(len(pdf_pages_text_fast(pdf)) <= 2 for _name, pdf in files)
     html = client.get(r.request.path.rsplit("/", 1)[0]).get_data(as_text=True)
     assert "5 квитанций" in html and "в 4 файла не длиннее 2 страниц" in html
     assert "Скачать ZIP-архив" in html

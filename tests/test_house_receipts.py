@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from factories import OCT, SERVICES_TOTAL, add_month
-from test_receipts import pdf_pages_text, qr_fields, qr_payloads
+from test_receipts import pdf_pages_text_fast, qr_fields, qr_payloads
 
 from models import Account, Charge, Hoa, MonthBalance, Payment
 
@@ -30,7 +30,8 @@ def house(demo):
 
 
 def page_numbers(data):
-    return [re.search(r"Лицевой счёт\s*(\d+)", text).group(1) for text in pdf_pages_text(data)]
+    return [re.search(r"Лицевой счёт\s*(\d+)", text).group(1)
+            for text in pdf_pages_text_fast(data)]
 
 
 def print_house(client, hoa_id, period="2026-10"):

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import serve
 
 import demo as demo_data
 from factories import browser_log_in, make_resident
@@ -24,10 +25,20 @@ WIDTHS = (360, 1280)
 AXE = Path(os.environ.get("DOMKOM_AXE", "/tmp/domkom-axe/node_modules/axe-core/axe.min.js"))
 
 
-@pytest.fixture
-def site(live_server):
-    """The whole demo with readings, a second registered resident and an office login; returns
-    (public, resident, office) paths."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A live server with the whole demo, readings, a second registered resident and an office
+    login, shared by the tests here (they only look); `paths` holds the (public, resident,
+    office) pages."""
+    live_server = serve(tmp_path_factory.mktemp("layout"))
+    try:
+        live_server.paths = site_paths(live_server)
+        yield live_server
+    finally:
+        live_server.shutdown()
+
+
+def site_paths(live_server):
     with live_server.app.app_context():
         demo_data.load(echo=lambda *a: None)
         seed_demo_readings()
@@ -70,9 +81,9 @@ def log_in_office(page, url):
     page.wait_for_url("**/office/*")
 
 
-def walk(page, url, site, check):
+def walk(page, url, paths, check):
     """Calls check(path) on every page: public ones, then as a resident, then in the office."""
-    public, resident, office = site
+    public, resident, office = paths
     for path in public:
         page.goto(url + path)
         check(path)
@@ -88,7 +99,7 @@ def walk(page, url, site, check):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_is_wider_than_the_screen(live_server, page, site, width):
+def test_no_page_is_wider_than_the_screen(page, site, width):
     page.set_viewport_size({"width": width, "height": 800})
     too_wide = []
 
@@ -98,14 +109,14 @@ def test_no_page_is_wider_than_the_screen(live_server, page, site, width):
             "[document.documentElement.scrollWidth, window.innerWidth]")
         if scroll > inner:
             too_wide.append(f"{path}: {scroll} px")
-    walk(page, live_server.url, site, check)
+    walk(page, site.url, site.paths, check)
     assert not too_wide, "\n".join(too_wide)
 
 
-def test_the_office_menu_fits_one_line_on_a_desktop(live_server, page, site):
+def test_the_office_menu_fits_one_line_on_a_desktop(page, site):
     """At 1280 px the office's menu and «Выйти» stay on one line inside the screen."""
     page.set_viewport_size({"width": 1280, "height": 800})
-    log_in_office(page, live_server.url)
+    log_in_office(page, site.url)
     brand = page.locator(".navbar-brand").bounding_box()
     logout = page.locator("nav button[type=submit]")
     assert logout.is_visible()
@@ -114,7 +125,7 @@ def test_the_office_menu_fits_one_line_on_a_desktop(live_server, page, site):
     assert abs(box["y"] - brand["y"]) < brand["height"]  # the same line as the brand
 
 
-def test_no_serious_accessibility_problems_on_a_phone(live_server, page, site):
+def test_no_serious_accessibility_problems_on_a_phone(page, site):
     if not AXE.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"axe-core is required in CI but {AXE} is missing")
@@ -132,7 +143,7 @@ def test_no_serious_accessibility_problems_on_a_phone(live_server, page, site):
                 .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
         }""")
         problems.extend(f"{path}: {p}" for p in found)
-    walk(page, live_server.url, site, check)
+    walk(page, site.url, site.paths, check)
     assert not problems, "\n".join(problems)
 
 
@@ -148,17 +159,17 @@ HIDDEN_FIGURES = """() => {
 
 
 def test_a_phone_shows_every_figure_of_the_resident_without_sideways_scrolling(
-        live_server, page, site):
-    _public, resident, _office = site
+        page, site):
+    _public, resident, _office = site.paths
     page.set_viewport_size({"width": 360, "height": 740})
-    browser_log_in(page, live_server.url, "100001", "resident-pass-1")
+    browser_log_in(page, site.url, "100001", "resident-pass-1")
     hidden = []
     for path in [p for p in resident if p.startswith(("/cabinet/statements", "/cabinet/meters"))]:
-        page.goto(live_server.url + path)
+        page.goto(site.url + path)
         hidden.extend(f"{path}: {cell}" for cell in page.evaluate(HIDDEN_FIGURES))
     assert not hidden, "\n".join(hidden)
     # a month's service is a card of labelled figures: «Итого» shows its sums
-    page.goto(live_server.url + "/cabinet/statements/2026-11")
+    page.goto(site.url + "/cabinet/statements/2026-11")
     assert labels_shown(page, "table.charges tfoot tr") == [
         "Итого", "Сумма", "Перерасчёт", "Льгота", "К оплате"]
     assert labels_shown(page, "table.charges tbody tr")[1:] == [

@@ -25,6 +25,16 @@ def pdf_pages_text(data):
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
+def pdf_pages_text_fast(data):
+    """Each page's text as PDFium reads it: some fifteen times faster than pypdf, for tests
+    that read back hundreds of pages and look only for an account number on each."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return [page.get_textpage().get_text_range() for page in document]
+    finally:
+        document.close()
+
+
 def squeeze(text):
     return re.sub(r"\s+", "", text)
 

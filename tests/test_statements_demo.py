@@ -3,7 +3,7 @@ import re
 from decimal import Decimal
 
 from factories import login_as
-from test_receipts import pdf_pages_text, qr_fields, qr_payloads
+from test_receipts import pdf_pages_text, pdf_pages_text_fast, qr_fields, qr_payloads
 
 from formats import format_money
 from models import Account
@@ -60,6 +60,6 @@ def test_demo_house_prints_every_account(demo_full, tmp_path):
         args=["receipts", "--hoa", str(hoa_id), "--period", f"{period:%Y-%m}", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "40 receipts written" in result.output
-    text = "\n".join(pdf_pages_text(out.read_bytes()))
+    text = "\n".join(pdf_pages_text_fast(out.read_bytes()))
     numbers = re.findall(r"Лицевой счёт\s*(\d+)", text)
     assert sorted(numbers) == [str(n) for n in range(100001, 100041)]

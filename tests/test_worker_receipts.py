@@ -6,7 +6,7 @@ import zipfile
 from decimal import Decimal
 
 from factories import OCT, SERVICES
-from test_receipts import pdf_pages_text
+from test_receipts import pdf_pages_text_fast
 from test_worker import Worker, queue_app, wait_for, workers  # noqa: F401 (a fixture)
 
 import house_receipts
@@ -17,13 +17,14 @@ NUMBER = re.compile(r"Лицевой счёт\s*(\d+)")
 
 
 def big_house(app, count):
-    """`count` accounts of «Рассвет» with October charges, numbered in address order."""
+    """`count` accounts of «Рассвет» with October charges, numbered in address order: 50 flats
+    a house, so that flat 10 comes after flat 9 and house 2 after house 1."""
     with app.app_context(), db.atomic():
         hoa = Hoa.get(Hoa.prefixes == "10")
         Account.delete().where(Account.hoa == hoa).execute()
         Account.insert_many([dict(number=f"10{n:04d}", hoa=hoa, owner="Иванова Анна",
-                                  address=f"г. Самара, ул. Тестовая, д. {1 + n // 100}",
-                                  apartment=str(n % 100 + 1)) for n in range(count)]).execute()
+                                  address=f"г. Самара, ул. Тестовая, д. {1 + n // 50}",
+                                  apartment=str(n % 50 + 1)) for n in range(count)]).execute()
         ids = [a.id for a in Account.select(Account.id).where(Account.hoa == hoa)]
         Charge.insert_many([dict(account=i, period=OCT, service=s, unit=u, volume=Decimal(v),
                                  tariff=Decimal(t), amount=(Decimal(v) * Decimal(t)).quantize(
@@ -59,13 +60,14 @@ def stored_files(app, job_id):
 
 def receipts_in_zip(data):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return [[NUMBER.search(text).group(1) for text in pdf_pages_text(archive.read(name))]
+        return [[NUMBER.search(text).group(1)
+                 for text in pdf_pages_text_fast(archive.read(name))]
                 for name in archive.namelist()]
 
 
 def test_office_starts_watches_and_downloads_through_the_worker(tmp_path, workers):
-    app = queue_app(tmp_path, RECEIPTS_PAGES_PER_FILE=50)
-    hoa_id, numbers = big_house(app, 150)
+    app = queue_app(tmp_path, RECEIPTS_PAGES_PER_FILE=20)
+    hoa_id, numbers = big_house(app, 60)
     client = office_client(app)
     r = client.post(f"/office/{hoa_id}/receipts/2026-10/print")
     assert r.status_code == 302
@@ -74,7 +76,7 @@ def test_office_starts_watches_and_downloads_through_the_worker(tmp_path, worker
     assert 'data-state="queued"' in html and 'http-equiv="refresh"' in html  # no worker yet
     # the press did not read the month's data (seconds in a big house): the worker does
     assert printing(app, int(page_url.rsplit("/", 1)[1])).fingerprint == ""
-    workers.append(Worker(app, tmp_path / "worker.log", RECEIPTS_PAGES_PER_FILE=50))
+    workers.append(Worker(app, tmp_path / "worker.log", RECEIPTS_PAGES_PER_FILE=20))
     seen = []
 
     def finished():
@@ -85,13 +87,13 @@ def test_office_starts_watches_and_downloads_through_the_worker(tmp_path, worker
         return 'data-state="done"' in html and html
 
     html = wait_for(finished, timeout=120, what="the printing")
-    assert seen and all(total == 150 and refresh for _done, total, refresh in seen)
-    assert any(0 < done < 150 for done, _total, _refresh in seen), seen  # progress was shown
+    assert seen and all(total == 60 and refresh for _done, total, refresh in seen)
+    assert any(0 < done < 60 for done, _total, _refresh in seen), seen  # progress was shown
     assert "http-equiv" not in html and "в 3 файла" in html
     link = re.search(r'data-download href="([^"]+)"', html).group(1)
     r = client.get(link)
     assert r.mimetype == "application/zip"
-    assert receipts_in_zip(r.data) == [numbers[:50], numbers[50:100], numbers[100:]]
+    assert receipts_in_zip(r.data) == [numbers[:20], numbers[20:40], numbers[40:]]
     # pressed again with the data unchanged: the same printing, nothing drawn again
     before = stored_files(app, int(page_url.rsplit("/", 1)[1]))
     assert client.post(f"/office/{hoa_id}/receipts/2026-10/print").headers["Location"] \
@@ -101,10 +103,10 @@ def test_office_starts_watches_and_downloads_through_the_worker(tmp_path, worker
 
 def test_worker_killed_mid_printing_the_next_one_finishes_it_once_and_whole(tmp_path,
                                                                            workers):
-    app = queue_app(tmp_path, RECEIPTS_PAGES_PER_FILE=20)
-    hoa_id, numbers = big_house(app, 200)
+    app = queue_app(tmp_path, RECEIPTS_PAGES_PER_FILE=10)
+    hoa_id, numbers = big_house(app, 100)
     client = office_client(app)
-    first = Worker(app, tmp_path / "worker-1.log", RECEIPTS_PAGES_PER_FILE=20, RECEIPTS_LEASE=3)
+    first = Worker(app, tmp_path / "worker-1.log", RECEIPTS_PAGES_PER_FILE=10, RECEIPTS_LEASE=3)
     workers.append(first)
     job_id = int(client.post(f"/office/{hoa_id}/receipts/2026-10/print")
                  .headers["Location"].rsplit("/", 1)[1])
@@ -115,11 +117,11 @@ def test_worker_killed_mid_printing_the_next_one_finishes_it_once_and_whole(tmp_
     assert job.state == "running" and 2 <= len(kept) < 10 and job.attempt == 1
     assert 'data-state="running"' in client.get(f"/office/{hoa_id}/receipts/printing/{job_id}") \
         .get_data(as_text=True)
-    workers.append(Worker(app, tmp_path / "worker-2.log", RECEIPTS_PAGES_PER_FILE=20,
+    workers.append(Worker(app, tmp_path / "worker-2.log", RECEIPTS_PAGES_PER_FILE=10,
                           RECEIPTS_LEASE=3))
     wait_for(lambda: printing(app, job_id).state == "done", timeout=120, what="the printing")
     job = printing(app, job_id)
-    assert job.attempt == 2 and job.done == job.receipts == 200
+    assert job.attempt == 2 and job.done == job.receipts == 100
     files = stored_files(app, job_id)
     assert files[:len(kept)] == kept  # the slices stored before the kill were not drawn again
     assert sorted(part for _id, part in files) == list(range(10))
@@ -128,5 +130,5 @@ def test_worker_killed_mid_printing_the_next_one_finishes_it_once_and_whole(tmp_
         house_receipts.print_house(job_id)
     html = client.get(f"/office/{hoa_id}/receipts/printing/{job_id}").get_data(as_text=True)
     r = client.get(re.search(r'data-download href="([^"]+)"', html).group(1))
-    assert receipts_in_zip(r.data) == [numbers[n:n + 20] for n in range(0, 200, 20)]
+    assert receipts_in_zip(r.data) == [numbers[n:n + 10] for n in range(0, 100, 10)]
     assert stored_files(app, job_id) == files and printing(app, job_id).attempt == 2
