@@ -1,8 +1,8 @@
 """The receipt PDF itself (fpdf2 and fontTools). Imported only when a PDF is made, so that a
 worker serving ordinary pages never loads them; see receipts.py for the rest."""
 import logging
-from functools import partial
-from itertools import groupby
+import re
+from functools import lru_cache, partial
 
 from fpdf import FPDF
 
@@ -214,24 +214,33 @@ class ReceiptPdf(FPDF):
 
     def draw_qr(self, qr, x, y, side):
         """The QR code as one vector path: a rectangle per horizontal run of dark modules,
-        written straight into the page (fpdf's rect() per run costs more than the code)."""
-        quiet = 4  # the quiet zone, in modules
-        module = side / (len(qr.matrix) + 2 * quiet)
+        written straight into the page (fpdf's rect() per run costs more than the code). The
+        numbers of the grid are formatted once per place and size, not once per run."""
         self.set_fill_color(255, 255, 255)
         self.rect(x, y, side, side, style="F")
-        k, top = self.k, self.h
+        lefts, bottoms, widths = qr_grid(x, y, side, len(qr.matrix), self.k, self.h)
         ops = ["0 g"]
-        for r, row in enumerate(qr.matrix):
-            c = 0
-            bottom = (top - y - (r + quiet + 1) * module) * k
-            for dark, run in groupby(row):
-                length = len(tuple(run))
-                if dark:
-                    ops.append(f"{(x + (c + quiet) * module) * k:.2f} {bottom:.2f} "
-                               f"{length * module * k:.2f} {module * k:.2f} re")
-                c += length
+        for bottom, row in zip(bottoms, qr.matrix):
+            for run in DARK_RUNS(row):
+                start, end = run.span()
+                ops.append(f"{lefts[start]} {bottom} {widths[end - start]}")
         ops.append("f")
         self._out("q " + " ".join(ops) + " Q")
+
+
+DARK_RUNS = re.compile(b"\x01+").finditer
+QUIET = 4  # the QR code's quiet zone, in modules
+
+
+@lru_cache(maxsize=64)
+def qr_grid(x, y, side, size, k, top):
+    """A QR code's module grid in the page's units, formatted as the PDF writes it: the left
+    edge of each column, the bottom of each row and "width height re" of each run length."""
+    module = side / (size + 2 * QUIET)
+    lefts = [f"{(x + (c + QUIET) * module) * k:.2f}" for c in range(size + 1)]
+    bottoms = [f"{(top - y - (r + QUIET + 1) * module) * k:.2f}" for r in range(size)]
+    widths = [f"{length * module * k:.2f} {module * k:.2f} re" for length in range(size + 1)]
+    return lefts, bottoms, widths
 
 
 def render_receipt(statement, meters):
