@@ -1,6 +1,7 @@
 """speedups.py: each fast path gives exactly what the plain library call gives, and the library
 internals it relies on are still there (an upgrade that changes one fails here, loudly)."""
 import inspect
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token
 from peewee import CursorWrapper, DatabaseProxy, Model, ModelSelect, Select
 
+import pytest
+import segno
 from factories_meters import add_reading, make_meter
 
 import ledger
@@ -141,3 +144,40 @@ def test_jinjas_token_stream_is_what_constant_calls_rewrites(app):
     rewritten = app.jinja_env._tokenize('{{ _("Help") }}', "p.html")
     assert [t.value for t in rewritten][1:5] == ["_messages", "[", "Help", "]"]
     assert speedups.ConstantCalls in [type(e) for e in app.jinja_env.extensions.values()]
+
+
+def segnos_code(payload, mask):
+    return segno.make(payload, error="m", boost_error=False, micro=False, encoding="utf-8",
+                      mask=mask)
+
+
+def test_qr_with_mask_is_segnos_own_code():
+    """Payloads of one to ~600 bytes, versions 1 to 19 (the count indicator widens at version 10, the
+    padding fills a whole codeword at some lengths) and every mask at a few lengths."""
+    rng = random.Random(12)
+    letters = "ST00012|=Name«»абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГД abcXYZ0123456789,.-№"
+    cases = [(length, length % 8) for length in range(1, 300, 2)]
+    cases += [(length, mask) for length in (5, 117, 300, 700, 1300) for mask in range(8)]
+    for length, mask in cases:
+        payload = "".join(rng.choice(letters) for _ in range(length))
+        expected, got = segnos_code(payload, mask), speedups.qr_with_mask(payload, mask)
+        assert (got.matrix, got.version, got.mask, got.error, got.mode) == \
+            (expected.matrix, expected.version, expected.mask, expected.error, expected.mode), \
+            (length, mask)
+    for payload in ("1234567890", "HELLO WORLD 42"):  # not byte mode: segno itself
+        assert speedups.qr_with_mask(payload, 2).matrix == segnos_code(payload, 2).matrix
+    with pytest.raises(segno.encoder.DataOverflowError):
+        speedups.qr_with_mask("ж" * 1200, 0)
+
+
+def test_segnos_internals_are_what_qr_with_mask_uses():
+    for name in ("make_matrix", "add_finder_patterns", "add_alignment_patterns", "add_codewords",
+                 "find_and_apply_best_mask", "add_format_info", "add_version_info", "find_mode",
+                 "version_range", "Code", "_Segment", "DataOverflowError"):
+        assert hasattr(segno.encoder, name), name
+    assert list(inspect.signature(segno.encoder.add_codewords).parameters) == \
+        ["matrix", "codewords", "version"]
+    assert segno.encoder.Code._fields == ("matrix", "version", "error", "mask", "segments")
+    for name in ("SYMBOL_CAPACITY", "ECC", "GEN_POLY", "GALIOS_LOG", "GALIOS_EXP",
+                 "CHAR_COUNT_INDICATOR_LENGTH", "MODE_BYTE", "ERROR_LEVEL_M"):
+        assert hasattr(segno.consts, name), name
