@@ -175,7 +175,8 @@ class Statement:
 
 def month_statements(accounts, period):
     """Statement.for_month(account, period) of each account, in order, read for all of them in
-    three queries (a house's receipts: 2–4 queries per account cost ~2.5 ms a receipt). An
+    three queries (a house's receipts: 2–4 queries per account cost ~2.5 ms a receipt, read
+    this way with the meters ~1 ms, on a loaded machine). An
     account without a stored opening balance for the month is read alone, as for_month does."""
     ids = [account.id for account in accounts]
     stored = {account_id: (opening, penalty) for account_id, opening, penalty in

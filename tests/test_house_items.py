@@ -117,3 +117,24 @@ def test_fast_qr_codes_scan_as_their_payload():
     assert found.bytes.decode("utf-8") == payload + "|Sum=511248"
     assert code.matrix == segno.make(payload + "|Sum=511248", error="m", boost_error=False,
                                      micro=False, encoding="utf-8", mask=code.mask).matrix
+
+
+def test_a_receipts_font_calls_leave_fpdf_as_fpdfs_own_set_font_does():
+    from fpdf import FPDF  # the PDF code is imported only where PDFs are made
+
+    class Plain(receipt_pdf.ReceiptPdf):
+        set_font = FPDF.set_font
+
+    def state(pdf):
+        return (pdf.font_family, pdf.font_style, pdf.font_size_pt, pdf.current_font.fontkey,
+                pdf.current_font_is_set_on_page, pdf.underline, pdf.strikethrough)
+
+    fast, plain = receipt_pdf.ReceiptPdf(), Plain()
+    for pdf in (fast, plain):
+        pdf.add_page()
+    for style, size in (("", 9), ("", 9), ("B", 9), ("B", 9.0), ("U", 9), ("", 9), ("", 12),
+                        ("B", 7), ("B", 7)):
+        for pdf in (fast, plain):
+            pdf.set_font(receipt_pdf.FONT, style, size)
+            pdf.text(10, 10, "Итого")
+        assert state(fast) == state(plain), (style, size)

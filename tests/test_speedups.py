@@ -1,6 +1,7 @@
 """speedups.py: each fast path gives exactly what the plain library call gives, and the library
 internals it relies on are still there (an upgrade that changes one fails here, loudly)."""
 import inspect
+import io
 import random
 from datetime import date
 from decimal import Decimal
@@ -181,3 +182,36 @@ def test_segnos_internals_are_what_qr_with_mask_uses():
     for name in ("SYMBOL_CAPACITY", "ECC", "GEN_POLY", "GALIOS_LOG", "GALIOS_EXP",
                  "CHAR_COUNT_INDICATOR_LENGTH", "MODE_BYTE", "ERROR_LEVEL_M"):
         assert hasattr(segno.consts, name), name
+
+
+def test_remembered_text_encoding_writes_what_fpdfs_text_writes():
+    from fpdf import FPDF  # the PDF code is imported only where PDFs are made
+    from pypdf import PdfReader
+
+    from receipts import FONT, FONT_DIR
+
+    class Remembering(speedups.RememberedTextEncoding, FPDF):
+        pass
+
+    def draw(pdf):
+        pdf.add_font(FONT, "", FONT_DIR / "PT_Sans-Web-Regular.ttf")
+        pdf.add_font(FONT, "B", FONT_DIR / "PT_Sans-Web-Bold.ttf")
+        for page in range(2):  # a new page sets the font on it again
+            pdf.add_page()
+            for style, size in (("", 9), ("B", 9), ("", 12), ("", 12), ("B", 7), ("", 9)):
+                pdf.set_font(FONT, style, size)
+                pdf.text(10, 20 + size, "Лицевой счёт 4 512,30 ₽ (скобки) \\ ё")
+            pdf.set_fill_color(232, 236, 242)  # text colour unlike the fill: wrapped in q … Q
+            pdf.text(10, 60, "ИТОГО К ОПЛАТЕ")
+            pdf.set_font(FONT, "U", 9)  # underlined: fpdf's own text()
+            pdf.text(10, 70, "Подчёркнуто")
+            pdf.set_font(FONT, "", 9)
+            pdf.text(10, 80, "")
+        return [p.get_contents().get_data() for p in PdfReader(io.BytesIO(pdf.output())).pages]
+
+    assert draw(Remembering()) == draw(FPDF())
+    fpdf_text = inspect.signature(FPDF.text).parameters
+    assert list(fpdf_text) == ["self", "x", "y", "text"]
+    for name in ("current_font_is_set_on_page", "_set_font_for_page", "_out", "text_mode",
+                 "_record_text_quad_points", "underline", "strikethrough"):
+        assert hasattr(FPDF(), name), name
