@@ -1,6 +1,8 @@
 """speedups.py: each fast path gives exactly what the plain library call gives, and the library
 internals it relies on are still there (an upgrade that changes one fails here, loudly)."""
 import inspect
+import io
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +13,8 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token
 from peewee import CursorWrapper, DatabaseProxy, Model, ModelSelect, Select
 
+import pytest
+import segno
 from factories_meters import add_reading, make_meter
 
 import ledger
@@ -141,3 +145,73 @@ def test_jinjas_token_stream_is_what_constant_calls_rewrites(app):
     rewritten = app.jinja_env._tokenize('{{ _("Help") }}', "p.html")
     assert [t.value for t in rewritten][1:5] == ["_messages", "[", "Help", "]"]
     assert speedups.ConstantCalls in [type(e) for e in app.jinja_env.extensions.values()]
+
+
+def segnos_code(payload, mask):
+    return segno.make(payload, error="m", boost_error=False, micro=False, encoding="utf-8",
+                      mask=mask)
+
+
+def test_qr_with_mask_is_segnos_own_code():
+    """Payloads of one to ~600 bytes, versions 1 to 19 (the count indicator widens at version 10, the
+    padding fills a whole codeword at some lengths) and every mask at a few lengths."""
+    rng = random.Random(12)
+    letters = "ST00012|=Name«»абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГД abcXYZ0123456789,.-№"
+    cases = [(length, length % 8) for length in range(1, 300, 2)]
+    cases += [(length, mask) for length in (5, 117, 300, 700, 1300) for mask in range(8)]
+    for length, mask in cases:
+        payload = "".join(rng.choice(letters) for _ in range(length))
+        expected, got = segnos_code(payload, mask), speedups.qr_with_mask(payload, mask)
+        assert (got.matrix, got.version, got.mask, got.error, got.mode) == \
+            (expected.matrix, expected.version, expected.mask, expected.error, expected.mode), \
+            (length, mask)
+    for payload in ("1234567890", "HELLO WORLD 42"):  # not byte mode: segno itself
+        assert speedups.qr_with_mask(payload, 2).matrix == segnos_code(payload, 2).matrix
+    with pytest.raises(segno.encoder.DataOverflowError):
+        speedups.qr_with_mask("ж" * 1200, 0)
+
+
+def test_segnos_internals_are_what_qr_with_mask_uses():
+    for name in ("make_matrix", "add_finder_patterns", "add_alignment_patterns", "add_codewords",
+                 "find_and_apply_best_mask", "add_format_info", "add_version_info", "find_mode",
+                 "version_range", "Code", "_Segment", "DataOverflowError"):
+        assert hasattr(segno.encoder, name), name
+    assert list(inspect.signature(segno.encoder.add_codewords).parameters) == \
+        ["matrix", "codewords", "version"]
+    assert segno.encoder.Code._fields == ("matrix", "version", "error", "mask", "segments")
+    for name in ("SYMBOL_CAPACITY", "ECC", "GEN_POLY", "GALIOS_LOG", "GALIOS_EXP",
+                 "CHAR_COUNT_INDICATOR_LENGTH", "MODE_BYTE", "ERROR_LEVEL_M"):
+        assert hasattr(segno.consts, name), name
+
+
+def test_remembered_text_encoding_writes_what_fpdfs_text_writes():
+    from fpdf import FPDF  # the PDF code is imported only where PDFs are made
+    from pypdf import PdfReader
+
+    from receipts import FONT, FONT_DIR
+
+    class Remembering(speedups.RememberedTextEncoding, FPDF):
+        pass
+
+    def draw(pdf):
+        pdf.add_font(FONT, "", FONT_DIR / "PT_Sans-Web-Regular.ttf")
+        pdf.add_font(FONT, "B", FONT_DIR / "PT_Sans-Web-Bold.ttf")
+        for page in range(2):  # a new page sets the font on it again
+            pdf.add_page()
+            for style, size in (("", 9), ("B", 9), ("", 12), ("", 12), ("B", 7), ("", 9)):
+                pdf.set_font(FONT, style, size)
+                pdf.text(10, 20 + size, "Лицевой счёт 4 512,30 ₽ (скобки) \\ ё")
+            pdf.set_fill_color(232, 236, 242)  # text colour unlike the fill: wrapped in q … Q
+            pdf.text(10, 60, "ИТОГО К ОПЛАТЕ")
+            pdf.set_font(FONT, "U", 9)  # underlined: fpdf's own text()
+            pdf.text(10, 70, "Подчёркнуто")
+            pdf.set_font(FONT, "", 9)
+            pdf.text(10, 80, "")
+        return [p.get_contents().get_data() for p in PdfReader(io.BytesIO(pdf.output())).pages]
+
+    assert draw(Remembering()) == draw(FPDF())
+    fpdf_text = inspect.signature(FPDF.text).parameters
+    assert list(fpdf_text) == ["self", "x", "y", "text"]
+    for name in ("current_font_is_set_on_page", "_set_font_for_page", "_out", "text_mode",
+                 "_record_text_quad_points", "underline", "strikethrough"):
+        assert hasattr(FPDF(), name), name
