@@ -109,6 +109,7 @@ DEFAULTS = {
     "BACKUP_KEEP": 14,  # nightly backups kept; 0 = no nightly backup
     "RECEIPTS_PAGES_PER_FILE": 1000,  # the house's receipts come in files of at most this
     "RECEIPTS_PROCESSES": 2,  # render processes a printing of the house's receipts uses
+    "RECEIPTS_SLICES_PER_PROCESS": 10,  # then the render processes are new: memory goes back
     "RECEIPTS_LEASE": 120,  # seconds a printing's silent run keeps it from other workers
     "RECEIPTS_RECHECK_INLINE": 5000,  # accounts; a bigger house is checked for changes by the worker
     # a meeting's ballots are drawn in the request up to this many register entries, by the

@@ -102,11 +102,14 @@ def _renderer():
         return _pool
 
 
-def pool(processes, jobs_per_process=JOBS_PER_PROCESS):
+def pool(processes):
     """A pool of `processes` render processes of the caller's own, from the same fork server,
-    for work that uses several cores (a house's receipts); they go when the caller does."""
-    return ProcessPoolExecutor(processes, mp_context=_context, initializer=_watch_parent,
-                               max_tasks_per_child=jobs_per_process)
+    for work that uses several cores (a house's receipts); they go when the caller does.
+
+    No max_tasks_per_child: on Python 3.11–3.13 a pool with a backlog stops for good once its
+    processes have reached that limit (CPython gh-115634); a caller that wants fresh processes
+    now and then uses a new pool for each round of work (house_receipts.draw)."""
+    return ProcessPoolExecutor(processes, mp_context=_context, initializer=_watch_parent)
 
 
 def _discard():

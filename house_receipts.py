@@ -39,7 +39,6 @@ UNFINISHED = ("queued", "running")
 KEEP = timedelta(days=7)  # then a printing's files go: ~10 MB per 1,000 receipts
 RECHECK = timedelta(seconds=10)  # a finished printing's data is read again at most this often
 ITEMS_READ = 250  # accounts whose data is read at once: a few queries instead of 2–4 each
-JOBS_PER_PROCESS = 10  # a slice is big: a fresh process now and then gives its memory back
 
 
 # --- what a month's receipts show --------------------------------------------------------------
@@ -164,15 +163,18 @@ def draw(hoa, period, accounts, on_slice, skip=(), job=None):
     if not todo:
         return
     job_args = (job.id, job.attempt) if job else ()
-    executor = forked.pool(min(processes, len(todo)), JOBS_PER_PROCESS)
-    try:
-        futures = {executor.submit(draw_slice, config["DATABASE"], hoa.id, period,
-                                   ids[start:end], page_limit, *job_args): n
-                   for n, (start, end) in todo}
-        for future in as_completed(futures):
-            on_slice(futures[future], future.result())
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+    per_round = processes * config["RECEIPTS_SLICES_PER_PROCESS"]
+    for first in range(0, len(todo), per_round):
+        chunk = todo[first:first + per_round]
+        executor = forked.pool(min(processes, len(chunk)))
+        try:
+            futures = {executor.submit(draw_slice, config["DATABASE"], hoa.id, period,
+                                       ids[start:end], page_limit, *job_args): n
+                       for n, (start, end) in chunk}
+            for future in as_completed(futures):
+                on_slice(futures[future], future.result())
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
 
 
 def file_name(period, number, count):

@@ -66,6 +66,21 @@ def test_big_house_comes_in_files_of_the_page_limit_in_address_order(office, cli
     assert "Скачать ZIP-архив" in html
 
 
+def test_a_house_of_many_slices_is_drawn_in_rounds_of_fresh_processes(office, client, house,
+                                                                     demo):
+    """More slices than the render processes take before they are replaced: every round gets
+    a new pool (a pool that replaced its own processes stopped for good on a backlog, CPython
+    gh-115634: a house over 20,000 receipts never finished)."""
+    demo.config.update(RECEIPTS_PAGES_PER_FILE=1, RECEIPTS_PROCESSES=1,
+                       RECEIPTS_SLICES_PER_PROCESS=2)
+    r = print_house(client, office.id)
+    assert r.mimetype == "application/zip"
+    files = unzip(r.data)
+    assert len(files) == 4  # four slices: two rounds of one process drawing two
+    assert [receipts_in(pdf) for _name, pdf in files] == [
+        ["100010"], ["100002"], ["100009"], ["100011"]]
+
+
 def test_printing_is_reused_until_the_months_data_changes(office, client, house, demo):
     first = start(client, office.id)
     with demo.app_context():
