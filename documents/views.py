@@ -34,8 +34,7 @@ def index():
     category = chosen_category()
     documents, page, pages = page_of(Document.listed(hoa, category=category))
     return render_template("documents/list.html", hoa=hoa, documents=documents, page=page,
-                           pages=pages, category=category, categories=CATEGORIES,
-                           endpoint="documents.index", values={})
+                           pages=pages, category=category, categories=CATEGORIES)
 
 
 @public_bp.route("/hoa/<int:hoa_id>/documents")
@@ -45,8 +44,7 @@ def public(hoa_id):
     category = chosen_category()
     documents, page, pages = page_of(Document.listed(hoa, public_only=True, category=category))
     return render_template("documents/list.html", hoa=hoa, documents=documents, page=page,
-                           pages=pages, category=category, categories=CATEGORIES,
-                           endpoint="documents_public.public", values={"hoa_id": hoa.id})
+                           pages=pages, category=category, categories=CATEGORIES)
 
 
 def may_read(document):
