@@ -257,7 +257,7 @@ def looked_at(job):
     if job.state != "done":
         return job
     if job.receipts <= current_app.config["RECEIPTS_RECHECK_INLINE"]:
-        job.stale = fingerprint(job.hoa, job.period) != job.fingerprint
+        job.stale = changed_since(job)
         return job
     if (job.checked_at is None or job.checked_at <= now() - RECHECK) and (
             HouseReceipts.update(checked_at=now())
@@ -272,9 +272,13 @@ def looked_at(job):
 def recheck(job_id):
     job = HouseReceipts.get_or_none(HouseReceipts.id == job_id)
     if job is not None and job.state == "done":
-        stale = fingerprint(job.hoa, job.period) != job.fingerprint
-        HouseReceipts.update(stale=stale).where(HouseReceipts.id == job.id,
-                                                HouseReceipts.state == "done").execute()
+        HouseReceipts.update(stale=changed_since(job)).where(
+            HouseReceipts.id == job.id, HouseReceipts.state == "done").execute()
+
+
+def changed_since(job):
+    """Whether the month's data is no longer what the printing's files were drawn from."""
+    return fingerprint(job.hoa, job.period) != job.fingerprint
 
 
 def claim(job_id):

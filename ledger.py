@@ -273,19 +273,22 @@ def accounts_with_data_query(hoa, period):
                                   having(Charge) | having(MonthBalance) | having(Payment))
 
 
+def is_receipt_month(hoa, period):
+    """True when some account of the HOA has charges for the month."""
+    return Charge.select().join(Account).where(Account.hoa == hoa, Charge.period == period).exists()
+
+
 def accounts_with_data(hoa, period):
     """The HOA's accounts having data for the month, in address order; none when the month
     has no charges in the HOA (it is not a receipt month)."""
-    if not Charge.select().join(Account).where(Account.hoa == hoa, Charge.period == period).exists():
+    if not is_receipt_month(hoa, period):
         return []
     return sorted(accounts_with_data_query(hoa, period), key=address_key)
 
 
 def count_with_data(hoa, period):
     """How many receipts the month has: len(accounts_with_data()) without loading them."""
-    if not Charge.select().join(Account).where(Account.hoa == hoa, Charge.period == period).exists():
-        return 0
-    return accounts_with_data_query(hoa, period).count()
+    return accounts_with_data_query(hoa, period).count() if is_receipt_month(hoa, period) else 0
 
 
 def paid_since(statement):

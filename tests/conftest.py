@@ -208,6 +208,20 @@ def share_url_builders():
 share_url_builders()
 
 
+def step_back(tmp_path, version, *statements):
+    """The test's SQLite file as an older version left it: `statements` take away what later
+    versions added, and the schema's stamp says `version`; the next make_app() upgrades it."""
+    path = tmp_path / "domkom.db"
+    db.close()
+    con = sqlite3.connect(path)
+    with con:
+        for sql in statements:
+            con.execute(sql)
+        con.execute("UPDATE setting SET value = ? WHERE key = 'schema_version'", (str(version),))
+    con.close()
+    return path
+
+
 def make_app(tmp_path, data="schema", **overrides):
     """An app on a database of its own under tmp_path, starting from `data` (see DATA), or on
     the DATABASE given (a server of the test's own)."""

@@ -1,12 +1,11 @@
 """Loading a month again: the preview says per kind and month what goes and what comes, names
 the accounts whose rows would go unmentioned, and the latest load of a month can be undone."""
 import re
-import sqlite3
 from datetime import date
 from decimal import Decimal
 
 import migrate
-from conftest import make_app, sqlite_only
+from conftest import make_app, sqlite_only, step_back
 from formats import format_money
 from house_receipts import fingerprint
 from importruns import ImportMonth, ImportRun, ReplacedRow
@@ -302,17 +301,10 @@ def loads(response):
 
 @sqlite_only
 def test_version_10_gets_the_tables_of_loads_and_the_log_its_column(tmp_path):
-    path = tmp_path / "domkom.db"
     make_app(tmp_path)
-    db.close()
-    con = sqlite3.connect(path)
-    with con:
-        for table in ("replacedrow", "importmonth", "importrun"):
-            con.execute(f"DROP TABLE {table}")
-        con.execute("DROP INDEX importlog_run")
-        con.execute("ALTER TABLE importlog DROP COLUMN run")
-        con.execute("UPDATE setting SET value = '10' WHERE key = 'schema_version'")
-    con.close()
+    step_back(tmp_path, 10,
+              *(f"DROP TABLE {table}" for table in ("replacedrow", "importmonth", "importrun")),
+              "DROP INDEX importlog_run", "ALTER TABLE importlog DROP COLUMN run")
     app = make_app(tmp_path)
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST

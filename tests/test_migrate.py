@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import importer
 import migrate
-from conftest import make_app, sqlite_only
+from conftest import make_app, sqlite_only, step_back
 from meetings.models import Meeting
 from meter_models import Meter, Reading, ReminderSent
 from polls.models import Poll, PollAnswer
@@ -208,14 +208,8 @@ def test_version_4_gets_the_tables_of_uploads_waiting_and_import_jobs(tmp_path):
 
 @sqlite_only
 def test_version_5_gets_the_table_of_kept_files(tmp_path):
-    path = tmp_path / "domkom.db"
     make_app(tmp_path)
-    db.close()
-    con = sqlite3.connect(path)
-    with con:
-        con.execute("DROP TABLE storedfile")
-        con.execute("UPDATE setting SET value = '5' WHERE key = 'schema_version'")
-    con.close()
+    step_back(tmp_path, 5, "DROP TABLE storedfile")
     app = make_app(tmp_path)
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
@@ -225,23 +219,18 @@ def test_version_5_gets_the_table_of_kept_files(tmp_path):
 
 @sqlite_only
 def test_version_6_printings_learn_when_their_data_was_last_read(tmp_path):
-    path = tmp_path / "domkom.db"
     make_app(tmp_path)
-    db.close()
-    con = sqlite3.connect(path)
-    with con:
-        con.execute("INSERT INTO hoa (name, inn, kpp, address, phone, email, accountant_contact,"
-                    " prefixes, recipient, bank_name, bic, settlement_account, corr_account,"
-                    " window_start_day, window_end_day, time_zone, pay_by_day,"
-                    " registration_check, created_at) VALUES ('ТСЖ', '', '', '', '', '', '', '1',"
-                    " '', '', '', '', '', 15, 25, 'Europe/Moscow', 10, 'auto', '2026-11-01')")
-        con.execute("ALTER TABLE housereceipts DROP COLUMN stale")
-        con.execute("ALTER TABLE housereceipts DROP COLUMN checked_at")
-        con.execute("INSERT INTO housereceipts (hoa_id, period, fingerprint, state, receipts, done,"
-                    " attempt, error, created_at, touched_at) VALUES (1, '2026-10-01', 'f', 'done',"
-                    " 3, 3, 1, '', '2026-11-01', '2026-11-01')")
-        con.execute("UPDATE setting SET value = '6' WHERE key = 'schema_version'")
-    con.close()
+    step_back(tmp_path, 6,
+              "INSERT INTO hoa (name, inn, kpp, address, phone, email, accountant_contact,"
+              " prefixes, recipient, bank_name, bic, settlement_account, corr_account,"
+              " window_start_day, window_end_day, time_zone, pay_by_day, registration_check,"
+              " created_at) VALUES ('ТСЖ', '', '', '', '', '', '', '1', '', '', '', '', '', 15,"
+              " 25, 'Europe/Moscow', 10, 'auto', '2026-11-01')",
+              "ALTER TABLE housereceipts DROP COLUMN stale",
+              "ALTER TABLE housereceipts DROP COLUMN checked_at",
+              "INSERT INTO housereceipts (hoa_id, period, fingerprint, state, receipts, done,"
+              " attempt, error, created_at, touched_at) VALUES (1, '2026-10-01', 'f', 'done',"
+              " 3, 3, 1, '', '2026-11-01', '2026-11-01')")
     app = make_app(tmp_path)
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
@@ -278,18 +267,12 @@ def test_version_7_gets_the_tables_of_polls(tmp_path):
 
 @sqlite_only
 def test_version_8_gets_documents_letter_choices_and_the_headers_of_letters(tmp_path):
-    path = tmp_path / "domkom.db"
     app = make_app(tmp_path)
     with app.app_context():
         OutgoingMail.create(to="a@example.ru", subject="Тема", text="Текст")
-    db.close()
-    con = sqlite3.connect(path)
-    with con:
-        for table in ("document", "letteroptout", "chargeletter", "chargemailing"):
-            con.execute(f"DROP TABLE {table}")
-        con.execute("ALTER TABLE outgoingmail DROP COLUMN headers")
-        con.execute("UPDATE setting SET value = '8' WHERE key = 'schema_version'")
-    con.close()
+    step_back(tmp_path, 8, *(f"DROP TABLE {table}" for table in (
+        "document", "letteroptout", "chargeletter", "chargemailing")),
+        "ALTER TABLE outgoingmail DROP COLUMN headers")
     app = make_app(tmp_path)
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
@@ -303,16 +286,9 @@ def test_version_8_gets_documents_letter_choices_and_the_headers_of_letters(tmp_
 
 @sqlite_only
 def test_version_11_gets_the_tables_of_general_meetings(tmp_path):
-    path = tmp_path / "domkom.db"
     make_app(tmp_path)
-    db.close()
     tables = ("meetingmaterial", "paperballot", "vote", "registerentry", "question", "meeting")
-    con = sqlite3.connect(path)
-    with con:
-        for table in tables:
-            con.execute(f"DROP TABLE {table}")
-        con.execute("UPDATE setting SET value = '11' WHERE key = 'schema_version'")
-    con.close()
+    step_back(tmp_path, 11, *(f"DROP TABLE {table}" for table in tables))
     app = make_app(tmp_path)
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST

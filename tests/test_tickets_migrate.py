@@ -1,25 +1,18 @@
 """The requests' schema step: a database of the version before gets the tables and indexes,
 and a second run changes nothing."""
-import sqlite3
 
 import migrate
-from conftest import make_app, sqlite_only
+from conftest import make_app, sqlite_only, step_back
 from models import db
 
 TABLES = {"ticketsettings", "ticket", "ticketevent", "ticketattachment"}
 
 
 @sqlite_only
-def test_version_6_gets_the_tables_of_requests(tmp_path):
-    path = tmp_path / "domkom.db"
+def test_version_9_gets_the_tables_of_requests(tmp_path):
     make_app(tmp_path)
-    db.close()
-    con = sqlite3.connect(path)
-    with con:
-        for table in ("ticketattachment", "ticketevent", "ticket", "ticketsettings"):
-            con.execute(f"DROP TABLE {table}")
-        con.execute("UPDATE setting SET value = '9' WHERE key = 'schema_version'")
-    con.close()
+    step_back(tmp_path, 9, *(f"DROP TABLE {table}" for table in (
+        "ticketattachment", "ticketevent", "ticket", "ticketsettings")))
     app = make_app(tmp_path)
     with app.app_context():
         assert migrate.current_version() == migrate.LATEST
