@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from formats import format_money, format_number, format_period
-from forms import REGISTRATION_CHECK_LABELS, TIME_ZONE_LABELS, HoaSettingsForm
+from hoa_settings import LABELS as SETTING_LABELS, VALUE_LABELS
 from meter_models import METER_KIND_TABLE
 from periods import parse_period
 from polls import events as poll_events
@@ -163,19 +163,15 @@ def undone(event):
     return "; ".join(parts)
 
 
-SETTING_VALUES = {"registration_check": REGISTRATION_CHECK_LABELS, "time_zone": TIME_ZONE_LABELS}
-
-
 def setting_label(name):
     """The settings form's label of the setting, else its name."""
-    field = getattr(HoaSettingsForm, name, None)
-    return str(field.args[0]) if getattr(field, "args", None) else name
+    return str(SETTING_LABELS[name]) if name in SETTING_LABELS else name
 
 
 def setting_value(name, value):
     if value == "":
         return _("empty")
-    return f"«{SETTING_VALUES.get(name, {}).get(value, value)}»"
+    return f"«{VALUE_LABELS.get(name, {}).get(value, value)}»"
 
 
 def settings_change(event):

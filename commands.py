@@ -8,6 +8,7 @@ from flask import Blueprint
 import charge_letters
 import house_receipts
 import importer
+import receipt_files
 import receipts
 import requisites
 from emails import is_email_address
@@ -275,7 +276,7 @@ def receipts_command(hoa_id, period, output):
             house_receipts.draw(hoa, month, accounts, keep)
             files = [[data] for n in sorted(slices) for data, _c, _p in slices[n]]
             with open(output, "wb") as out:
-                for _ in house_receipts.write_zip(out, month, files):
+                for _ in receipt_files.write_zip(out, month, files):
                     pass
         else:
             Path(output).write_bytes(house_receipts.house_receipts(hoa, month, accounts,

@@ -13,6 +13,7 @@ from wtforms.validators import (
 )
 
 import requisites
+from hoa_settings import LABELS, REGISTRATION_CHECK_LABELS, TIME_ZONE_LABELS
 from emails import is_email_address
 from models import REGISTRATION_CHECKS, TIME_ZONES, normalize_account
 from periods import FIRST_DAY, LAST_DAY, parse_period
@@ -58,29 +59,6 @@ def account_field():
 
 
 LAST_CROSSING_END_DAY = 27
-
-TIME_ZONE_LABELS = {
-    "Europe/Kaliningrad": _l("Kaliningrad (MSK−1)"),
-    "Europe/Moscow": _l("Moscow (MSK)"),
-    "Europe/Samara": _l("Samara, Izhevsk, Saratov, Ulyanovsk (MSK+1)"),
-    "Asia/Yekaterinburg": _l("Yekaterinburg, Perm, Ufa, Chelyabinsk (MSK+2)"),
-    "Asia/Omsk": _l("Omsk (MSK+3)"),
-    "Asia/Novosibirsk": _l("Novosibirsk, Krasnoyarsk, Barnaul, Tomsk (MSK+4)"),
-    "Asia/Irkutsk": _l("Irkutsk, Ulan-Ude (MSK+5)"),
-    "Asia/Yakutsk": _l("Yakutsk, Chita, Blagoveshchensk (MSK+6)"),
-    "Asia/Vladivostok": _l("Vladivostok, Khabarovsk (MSK+7)"),
-    "Asia/Magadan": _l("Magadan, Sakhalin (MSK+8)"),
-    "Asia/Kamchatka": _l("Kamchatka, Chukotka (MSK+9)"),
-}
-
-REGISTRATION_CHECK_LABELS = {
-    "auto": _l("The e-mail loaded by the accountant, otherwise the code "
-               "from the receipt (recommended)"),
-    "code": _l("Registration code from the receipt"),
-    "email": _l("E-mail loaded by the accountant"),
-    "none": _l("Account number only: not safe"),
-}
-
 
 def email_field(label=None):
     return EmailField(label or _l("E-mail"), validators=[
@@ -219,34 +197,34 @@ def text_field(label, limit=255):
 
 
 class HoaSettingsForm(Form):
-    name = StringField(_l("Name"), filters=[lambda v: (v or "").strip()], validators=[
+    name = StringField(LABELS["name"], filters=[lambda v: (v or "").strip()], validators=[
         DataRequired(_l("Enter the HOA's name.")), Length(max=255)])
-    address = text_field(_l("Address"))
-    phone = text_field(_l("Phone"), 60)
-    email = text_field(_l("E-mail"))
-    accountant_contact = text_field(_l("Accountant's contact for residents"))
-    prefixes = StringField(_l("Account number prefixes (comma-separated)"),
+    address = text_field(LABELS["address"])
+    phone = text_field(LABELS["phone"], 60)
+    email = text_field(LABELS["email"])
+    accountant_contact = text_field(LABELS["accountant_contact"])
+    prefixes = StringField(LABELS["prefixes"],
                            filters=[lambda v: ",".join(p.strip() for p in (v or "").split(",")
                                                        if p.strip())],
                            validators=[DataRequired(_l("Enter at least one prefix."))])
-    recipient = text_field(_l("Payee as in the bank"))
-    inn = digits_field(_l("INN"), (10, 12), _l("An INN has 10 digits (12 for an entrepreneur)."))
-    kpp = digits_field(_l("KPP"), (9,), _l("A KPP has 9 digits."))
-    bank_name = text_field(_l("Bank"))
-    bic = digits_field(_l("BIC"), (9,), _l("A BIC has 9 digits."))
-    settlement_account = digits_field(_l("Settlement account"), (20,),
+    recipient = text_field(LABELS["recipient"])
+    inn = digits_field(LABELS["inn"], (10, 12), _l("An INN has 10 digits (12 for an entrepreneur)."))
+    kpp = digits_field(LABELS["kpp"], (9,), _l("A KPP has 9 digits."))
+    bank_name = text_field(LABELS["bank_name"])
+    bic = digits_field(LABELS["bic"], (9,), _l("A BIC has 9 digits."))
+    settlement_account = digits_field(LABELS["settlement_account"], (20,),
                                       _l("A bank account number has 20 digits."))
-    corr_account = digits_field(_l("Correspondent account"), (20,),
+    corr_account = digits_field(LABELS["corr_account"], (20,),
                                 _l("A bank account number has 20 digits."))
-    window_start_day = day_of_month_field(_l("Readings window opens on day"))
-    window_end_day = day_of_month_field(_l("Readings window closes on day"), _l(
+    window_start_day = day_of_month_field(LABELS["window_start_day"])
+    window_end_day = day_of_month_field(LABELS["window_end_day"], _l(
         "A closing day before the opening day means the window closes in the next month "
         "(e.g. 25 and 5: from 25 March to 5 April); its readings count for the month it "
         "opened in (March)."))
-    time_zone = SelectField(_l("Time zone"), choices=[
+    time_zone = SelectField(LABELS["time_zone"], choices=[
         SelectChoice(zone, TIME_ZONE_LABELS[zone]) for zone in TIME_ZONES])
-    pay_by_day = day_of_month_field(_l("Pay by day"))
-    registration_check = SelectField(_l("Registration check"), choices=[
+    pay_by_day = day_of_month_field(LABELS["pay_by_day"])
+    registration_check = SelectField(LABELS["registration_check"], choices=[
         SelectChoice(check, REGISTRATION_CHECK_LABELS[check]) for check in REGISTRATION_CHECKS],
         description=_l("What a resident must give besides the account number to register. "
                        "Account numbers are printed on paper and are often consecutive: with "

@@ -10,11 +10,9 @@ run draws only the slices not stored yet — a slice is stored whole or not at a
 printing is done only when all of them are. `flask --app app receipts` draws the same files.
 """
 import hashlib
-import io
 import logging
 import math
 import time
-import zipfile
 from concurrent.futures import as_completed
 from datetime import timedelta
 
@@ -29,11 +27,10 @@ from importruns import ImportRun
 from ledger import accounts_with_data, house_meter_readings, month_statements
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Payment, db, now
-from receipt_files import HouseReceipts, HouseReceiptsChunk, HouseReceiptsFile
+from receipt_files import HouseReceipts, HouseReceiptsFile, delete_files, save_file
 
 log = logging.getLogger("domkom.receipts")
 
-CHUNK_BYTES = 1024 * 1024  # one row of a file's bytes
 MIN_SLICE = 250  # fewer receipts are not worth a process of their own
 UNFINISHED = ("queued", "running")
 KEEP = timedelta(days=7)  # then a printing's files go: ~10 MB per 1,000 receipts
@@ -177,42 +174,6 @@ def draw(hoa, period, accounts, on_slice, skip=(), job=None):
             executor.shutdown(wait=False, cancel_futures=True)
 
 
-def file_name(period, number, count):
-    return f"receipts-{period:%Y-%m}-{number:03d}-of-{count:03d}.pdf"
-
-
-def write_zip(sink, period, files):
-    """A ZIP of (chunks…) PDFs into `sink`, stored as they are: a PDF is compressed already.
-    Yields after each chunk, so that a download streams instead of being built in memory."""
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:
-        for number, chunks in enumerate(files, 1):
-            with archive.open(file_name(period, number, len(files)), "w",
-                              force_zip64=True) as entry:
-                for chunk in chunks:
-                    entry.write(chunk)
-                    yield
-    yield
-
-
-class Sink(io.RawIOBase):
-    """A write-only stream whose bytes are taken away as they come (zipfile writes to it)."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts = []
-
-    def writable(self):
-        return True
-
-    def write(self, data):
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def take(self):
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
 # --- the printing: a row per version of the month's data, and its job --------------------------
 
 def lease():
@@ -343,11 +304,7 @@ def store(job, part, files):
         if not mine(job).exists():
             raise Lost()
         for number, (data, count, pages) in enumerate(files):
-            row = HouseReceiptsFile.create(job=job.id, part=part, number=number, receipts=count,
-                                           pages=pages, size=len(data))
-            for seq, offset in enumerate(range(0, len(data), CHUNK_BYTES)):
-                HouseReceiptsChunk.create(file=row, seq=seq,
-                                          data=data[offset:offset + CHUNK_BYTES])
+            save_file(job, part, number, data, count, pages)
         HouseReceipts.update(touched_at=now()).where(HouseReceipts.id == job.id).execute()
 
 
@@ -371,41 +328,6 @@ def finish(job, count):
                 HouseReceipts.id != job.id, HouseReceipts.state.not_in(UNFINISHED)):
             delete_files(older)
             older.delete_instance()
-
-
-def delete_files(job):
-    files = HouseReceiptsFile.select(HouseReceiptsFile.id).where(HouseReceiptsFile.job == job.id)
-    HouseReceiptsChunk.delete().where(HouseReceiptsChunk.file.in_(files)).execute()
-    HouseReceiptsFile.delete().where(HouseReceiptsFile.job == job.id).execute()
-
-
-def files_of(job):
-    return list(HouseReceiptsFile.select().where(HouseReceiptsFile.job == job.id)
-                .order_by(HouseReceiptsFile.part, HouseReceiptsFile.number))
-
-
-def chunks(file):
-    """A stored file's bytes, a chunk at a time."""
-    query = (HouseReceiptsChunk.select(HouseReceiptsChunk.data)
-             .where(HouseReceiptsChunk.file == file.id).order_by(HouseReceiptsChunk.seq))
-    for row in query.iterator():
-        yield bytes(row.data)
-
-
-def stream(job):
-    """(the download's bytes a piece at a time, its file name): one PDF, or a ZIP of them."""
-    files = files_of(job)
-    base = f"receipts-{job.hoa_id}-{job.period:%Y-%m}"
-    if len(files) == 1:
-        return chunks(files[0]), f"{base}.pdf"
-
-    def zipped():
-        sink = Sink()
-        for _ in write_zip(sink, job.period, [chunks(file) for file in files]):
-            data = sink.take()
-            if data:
-                yield data
-    return zipped(), f"{base}.zip"
 
 
 @jobs.at_start

@@ -10,6 +10,7 @@ import receipts
 from access import accountant_required, get_hoa_or_404, period_from_url
 from ledger import count_with_data, house_periods
 from periods import parse_period
+import receipt_files
 from receipt_files import HouseReceipts
 
 bp = Blueprint("office_receipts", __name__, url_prefix="/office", cli_group=None)
@@ -73,7 +74,7 @@ def start(hoa_id, period):
 def printing(hoa_id, printing_id):
     hoa = get_hoa_or_404(hoa_id)
     job = house_receipts.looked_at(get_printing_or_404(hoa, printing_id))
-    files = house_receipts.files_of(job) if job.state == "done" else []
+    files = receipt_files.files_of(job) if job.state == "done" else []
     return render_template("office/receipts_printing.html", hoa=hoa, job=job, files=files,
                            stale=job.state == "done" and job.stale, refresh=REFRESH_SECONDS
                            if job.state in house_receipts.UNFINISHED else None)
@@ -86,7 +87,7 @@ def download(hoa_id, printing_id):
     job = get_printing_or_404(hoa, printing_id)
     if job.state != "done":
         abort(404)
-    body, name = house_receipts.stream(job)
+    body, name = receipt_files.stream(job)
     mimetype = "application/pdf" if name.endswith(".pdf") else "application/zip"
     return Response(stream_with_context(body), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,5 +1,9 @@
 """The house's receipts printed by the worker (house_receipts.py), kept in the database so that
-every app server can hand them out: each printing, its files and their bytes."""
+every app server can hand them out: each printing, its files and their bytes, and the download
+(one PDF, or a ZIP of them, streamed)."""
+import io
+import zipfile
+
 from peewee import (
     BigIntegerField, BlobField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
     IntegerField, TextField,
@@ -58,3 +62,86 @@ class HouseReceiptsChunk(BaseModel):
 
 
 HOUSE_RECEIPTS_MODELS = [HouseReceipts, HouseReceiptsFile, HouseReceiptsChunk]
+
+
+# --- the files: each kept in rows of CHUNK_BYTES, handed out a piece at a time -----------------
+
+CHUNK_BYTES = 1024 * 1024  # one row of a file's bytes
+
+
+def save_file(job, part, number, data, receipts, pages):
+    row = HouseReceiptsFile.create(job=job.id, part=part, number=number, receipts=receipts,
+                                   pages=pages, size=len(data))
+    for seq, offset in enumerate(range(0, len(data), CHUNK_BYTES)):
+        HouseReceiptsChunk.create(file=row, seq=seq, data=data[offset:offset + CHUNK_BYTES])
+
+
+def delete_files(job):
+    files = HouseReceiptsFile.select(HouseReceiptsFile.id).where(HouseReceiptsFile.job == job.id)
+    HouseReceiptsChunk.delete().where(HouseReceiptsChunk.file.in_(files)).execute()
+    HouseReceiptsFile.delete().where(HouseReceiptsFile.job == job.id).execute()
+
+
+def files_of(job):
+    return list(HouseReceiptsFile.select().where(HouseReceiptsFile.job == job.id)
+                .order_by(HouseReceiptsFile.part, HouseReceiptsFile.number))
+
+
+def chunks(file):
+    """A stored file's bytes, a chunk at a time."""
+    query = (HouseReceiptsChunk.select(HouseReceiptsChunk.data)
+             .where(HouseReceiptsChunk.file == file.id).order_by(HouseReceiptsChunk.seq))
+    for row in query.iterator():
+        yield bytes(row.data)
+
+
+def stream(job):
+    """(the download's bytes a piece at a time, its file name): one PDF, or a ZIP of them."""
+    files = files_of(job)
+    base = f"receipts-{job.hoa_id}-{job.period:%Y-%m}"
+    if len(files) == 1:
+        return chunks(files[0]), f"{base}.pdf"
+
+    def zipped():
+        sink = Sink()
+        for _ in write_zip(sink, job.period, [chunks(file) for file in files]):
+            data = sink.take()
+            if data:
+                yield data
+    return zipped(), f"{base}.zip"
+
+
+def file_name(period, number, count):
+    return f"receipts-{period:%Y-%m}-{number:03d}-of-{count:03d}.pdf"
+
+
+def write_zip(sink, period, files):
+    """A ZIP of (chunks…) PDFs into `sink`, stored as they are: a PDF is compressed already.
+    Yields after each chunk, so that a download streams instead of being built in memory."""
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:
+        for number, chunks in enumerate(files, 1):
+            with archive.open(file_name(period, number, len(files)), "w",
+                              force_zip64=True) as entry:
+                for chunk in chunks:
+                    entry.write(chunk)
+                    yield
+    yield
+
+
+class Sink(io.RawIOBase):
+    """A write-only stream whose bytes are taken away as they come (zipfile writes to it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self):
+        data, self.parts = b"".join(self.parts), []
+        return data

@@ -10,7 +10,7 @@ from formats import format_day, format_number, tariff_text
 from ledger import pay_by_date
 from receipts import (FONT, FONT_DIR, METER_KINDS_RU, ZONE_NAMES, BatchQr, balance_text, full_address,
                       money, period_name, qr_code, qr_payload)
-from speedups import RememberedTextEncoding
+from speedups_pdf import RememberedTextEncoding
 
 FONT_KEY = FONT.lower()  # fpdf's name of the family once set
 

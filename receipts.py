@@ -7,7 +7,7 @@ import fontpkg_pt_sans
 
 from formats import balance_side, format_money, format_period
 from meter_models import METER_KIND_TABLE
-from speedups import qr_with_mask
+from speedups_pdf import qr_with_mask
 
 FONT_DIR = fontpkg_pt_sans.ROOT / "files"
 FONT = "PTSans"
@@ -93,7 +93,7 @@ def qr_svg(payload):
 class BatchQr:
     """Codes for a whole house. Choosing a mask is most of a code's cost; the payloads of one
     house differ in a few characters, so the mask chosen for the first code is reused, and
-    with it known the code is built by speedups.qr_with_mask."""
+    with it known the code is built by speedups_pdf.qr_with_mask."""
 
     def __init__(self):
         self.mask = None

@@ -35,6 +35,7 @@ from migrate import create_tables  # noqa: E402
 from meter_models import Meter, Reading  # noqa: E402
 from models import Account, Accountant, AccountantHoa, Charge, Hoa, MonthBalance, Payment, db  # noqa: E402
 from periods import add_months  # noqa: E402
+import receipt_files  # noqa: E402
 from receipt_files import HouseReceipts  # noqa: E402
 
 PERIOD = date(2026, 10, 1)
@@ -164,7 +165,7 @@ def bench_job(sizes, database):
             busy_after, total_after = machine_cpu()
             machine = (busy_after - busy_before) / (total_after - total_before) * os.cpu_count()
             job = HouseReceipts.get_by_id(job_id)
-            files = house_receipts.files_of(job)
+            files = receipt_files.files_of(job)
             assert job.state == "done", job.error
             size_mb = sum(f.size for f in files) / 1e6
         per, cpu_per = seconds / size, busy / size

@@ -1,7 +1,7 @@
 """The fields with a fixed set of values say which, and nothing else gets in."""
 import pytest
 
-from forms import REGISTRATION_CHECK_LABELS
+from hoa_settings import REGISTRATION_CHECK_LABELS
 from meter_models import READING_SOURCES, READING_STATUSES, REMINDER_KINDS, Reading, ReminderSent
 from models import REGISTRATION_CHECKS, Hoa
 from readings import save_checks

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from audit_events import EVENT_LABELS
+from audit_events import EVENT_LABELS, setting_label
 from factories_meters import TODAY, add_reading, clear_meters, make_meter
 from meter_models import Reading
 from models import AuditEvent, Hoa, Resident
@@ -223,3 +223,14 @@ def test_log_says_which_settings_changed_from_what_to_what(office, client, demo)
     assert "registration_check" not in detail and '{"' not in detail
     lines = runner_output(demo, "audit")
     assert any("ИНН: «6312345675» → «7707083893»" in line for line in lines)
+
+
+def test_every_setting_of_the_form_has_the_name_the_log_gives_it(demo):
+    from forms import HoaSettingsForm
+    from hoa_settings import LABELS
+    with demo.test_request_context():
+        form = HoaSettingsForm(meta={"csrf": False})
+        assert {field.name for field in form} == set(LABELS)
+        for field in form:
+            assert field.label.text == str(LABELS[field.name]) == setting_label(field.name)
+        assert setting_label("time_zone") == "Часовой пояс"

@@ -1,6 +1,9 @@
-"""Every page in a real browser at a 360 px phone and a 1280 px desktop: the page never scrolls
-sideways, and axe-core finds nothing serious on it."""
+"""Every page in a real browser, loaded once each: under the strict CSP without a violation, at a
+360 px phone and laid out again at a 1280 px desktop without sideways scrolling, and with nothing
+serious for axe-core. One walk gathers what every test here asserts (a page load is most of a
+browser test's cost), and each test asserts its own part of it."""
 import os
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -17,12 +20,30 @@ from models import Account, Accountant, AccountantHoa, Hoa, Resident
 from storedfiles import StoredFile
 from tokens import make_unsubscribe_token
 from readings import seed_demo_readings
-from test_csp_browser import PUBLIC_PAGES, pages_of
 from tickets.models import Ticket
 
-WIDTHS = (360, 1280)
+pytestmark = pytest.mark.xdist_group("every-page")  # one walk for the module's tests
+PHONE, DESKTOP = 360, 1280
+WIDTHS = (PHONE, DESKTOP)
+PUBLIC_PAGES = ["/", "/register", "/login", "/forgot", "/help", "/privacy", "/office/login",
+                "/no-such-page"]
+PUBLIC_AREAS = {"static", "bootstrap", "pages", "auth"}
 # CI installs axe-core with npm (see .ci/run); without it the accessibility test is skipped
 AXE = Path(os.environ.get("DOMKOM_AXE", "/tmp/domkom-axe/node_modules/axe-core/axe.min.js"))
+
+
+def pages_of(app, office, hoa_id):
+    """Every GET page of the resident's (or the office's) areas that needs no id but the HOA's;
+    pages added by other areas are checked as soon as they land."""
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in app.url_map.iter_rules():
+        area = rule.endpoint.split(".")[0]
+        if area in PUBLIC_AREAS or area.startswith("office") != office \
+                or "GET" not in rule.methods or not rule.arguments <= {"hoa_id"}:
+            continue
+        found.append(adapter.build(rule.endpoint, {"hoa_id": hoa_id} if rule.arguments else {}))
+    return sorted(set(found))
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +64,7 @@ def site_paths(live_server):
         demo_data.load(echo=lambda *a: None)
         seed_demo_readings()
         hoa = Hoa.get(Hoa.prefixes == "10")
+        live_server.hoa_id = hoa.id
         anna = make_resident("100001", "resident-pass-1", email="r@example.ru", name="Анна")
         mine = Ticket.create(hoa=hoa, account=anna.account, resident=anna, category="лифт",
                              text="Лифт стоит между этажами", urgent=True, deadline=date.today())
@@ -67,10 +89,103 @@ def site_paths(live_server):
             f"/office/{hoa.id}/polls/{poll.id}", f"/office/{hoa.id}/polls/{poll.id}/delete",
             f"/office/{hoa.id}/documents/{document.id}", "/office/help",
             f"/office/{hoa.id}/requests/{mine.id}", f"/office/{hoa.id}/import/loads/{run.id}/undo"]
-        public = PUBLIC_PAGES[:-1] + [
+        public = PUBLIC_PAGES + [
             f"/hoa/{hoa.id}/documents",
             "/unsubscribe/" + make_unsubscribe_token(Resident.get().id, "charges")]
     return public, resident, office
+
+
+AXE_RUN = """async () => {
+    const r = await axe.run(document, {resultTypes: ['violations']});
+    return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+}"""
+HIDDEN_FIGURES = """() => {
+    const hidden = [];
+    for (const cell of document.querySelectorAll('main td')) {
+        const box = cell.getBoundingClientRect();
+        if (cell.innerText.trim() && (box.left < 0 || box.right > window.innerWidth + 0.5))
+            hidden.push(cell.closest('table').className + ': ' + cell.innerText.trim());
+    }
+    return hidden;
+}"""
+LABELS_SHOWN = """row => [...row.cells].map(cell => {
+    const label = getComputedStyle(cell, '::before').content;
+    return label && label !== 'none' ? label.slice(1, -1) : cell.innerText.trim();
+})"""
+
+
+@dataclass
+class Walk:
+    """What the walk saw: per page its status, how wide it was at each width, axe's serious
+    findings and the figures a phone could not show; the CSP's complaints as they came."""
+    status: dict = field(default_factory=dict)
+    too_wide: dict = field(default_factory=lambda: {width: [] for width in WIDTHS})
+    axe: list = None  # None: axe-core is not installed
+    hidden_figures: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+    violations: list = field(default_factory=list)
+    mobile_menu: str = "not tried"
+    office_menu: tuple = None
+
+
+@pytest.fixture(scope="module")
+def walked(browser, site):
+    """The walk: public pages, then as a resident, then in the office, each loaded once at
+    360 px and measured, then laid out at 1280 px and measured again."""
+    context = browser.new_context(locale="ru-RU", viewport={"width": PHONE, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    seen = Walk(axe=[] if AXE.exists() else None)
+    axe_script = AXE.read_text() if AXE.exists() else None
+    current = ["(before the first page)"]
+    page.on("console", lambda msg: seen.violations.append(f"{current[0]}: {msg.text}")
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
+    page.on("pageerror", lambda exc: seen.violations.append(f"{current[0]}: page error: {exc}"))
+
+    def look(path):
+        current[0] = path
+        response = page.goto(site.url + path)
+        page.wait_for_load_state("load")
+        seen.status[path] = response.status
+        measure_width(PHONE, path)
+        if axe_script is not None:
+            page.evaluate(axe_script)  # by CDP, which the page's CSP does not govern
+            seen.axe.extend(f"{path}: {p}" for p in page.evaluate(AXE_RUN))
+        if path.startswith(("/cabinet/statements", "/cabinet/meters")):
+            seen.hidden_figures.extend(f"{path}: {c}" for c in page.evaluate(HIDDEN_FIGURES))
+        if path == "/cabinet/statements/2026-11":
+            for row in ("table.charges tfoot tr", "table.charges tbody tr"):
+                seen.labels[row] = page.eval_on_selector(row, LABELS_SHOWN)
+        page.set_viewport_size({"width": DESKTOP, "height": 800})
+        measure_width(DESKTOP, path)
+        page.set_viewport_size({"width": PHONE, "height": 740})
+
+    def measure_width(width, path):
+        scroll, inner = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll > inner:
+            seen.too_wide[width].append(f"{path}: {scroll} px")
+
+    public, resident, office = site.paths
+    try:
+        for path in public:
+            look(path)
+        browser_log_in(page, site.url, "100001", "resident-pass-1")
+        for path in resident:
+            look(path)
+        page.context.clear_cookies()
+        log_in_office(page, site.url)
+        for path in office:
+            look(path)
+        seen.office_menu = office_menu(page)
+        # the phone's menu opens: Bootstrap's script runs under the policy
+        page.click(".navbar-toggler")
+        page.wait_for_selector("#nav.show")
+        seen.mobile_menu = "opens"
+    finally:
+        context.close()
+    return seen
 
 
 def log_in_office(page, url):
@@ -81,104 +196,53 @@ def log_in_office(page, url):
     page.wait_for_url("**/office/*")
 
 
-def walk(page, url, paths, check):
-    """Calls check(path) on every page: public ones, then as a resident, then in the office."""
-    public, resident, office = paths
-    for path in public:
-        page.goto(url + path)
-        check(path)
-    browser_log_in(page, url, "100001", "resident-pass-1")
-    for path in resident:
-        page.goto(url + path)
-        check(path)
-    page.context.clear_cookies()
-    log_in_office(page, url)
-    for path in office:
-        page.goto(url + path)
-        check(path)
+def office_menu(page):
+    """At 1280 px: (the menu's «Выйти» shown, its right edge, whether it is on the brand's
+    line)."""
+    page.set_viewport_size({"width": DESKTOP, "height": 800})
+    brand = page.locator(".navbar-brand").bounding_box()
+    logout = page.locator("nav button[type=submit]")
+    shown = logout.is_visible()
+    box = logout.bounding_box()
+    page.set_viewport_size({"width": PHONE, "height": 740})
+    return shown, box["x"] + box["width"], abs(box["y"] - brand["y"]) < brand["height"]
+
+
+def test_pages_render_without_csp_violations(walked, site):
+    _public, resident, office = site.paths
+    assert {"/cabinet", "/cabinet/profile", "/cabinet/password"} <= set(resident)
+    assert {"/office", f"/office/{site.hoa_id}", f"/office/{site.hoa_id}/audit"} <= set(office)
+    assert [p for p in resident + office if walked.status[p] != 200] == []
+    assert walked.status["/no-such-page"] == 404
+    assert walked.mobile_menu == "opens"
+    assert walked.violations == [], "\n".join(walked.violations)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_is_wider_than_the_screen(page, site, width):
-    page.set_viewport_size({"width": width, "height": 800})
-    too_wide = []
-
-    def check(path):
-        page.wait_for_load_state("load")
-        scroll, inner = page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]")
-        if scroll > inner:
-            too_wide.append(f"{path}: {scroll} px")
-    walk(page, site.url, site.paths, check)
-    assert not too_wide, "\n".join(too_wide)
+def test_no_page_is_wider_than_the_screen(walked, site, width):
+    assert set(walked.status) == {p for paths in site.paths for p in paths}  # every page seen
+    assert not walked.too_wide[width], "\n".join(walked.too_wide[width])
 
 
-def test_the_office_menu_fits_one_line_on_a_desktop(page, site):
+def test_the_office_menu_fits_one_line_on_a_desktop(walked):
     """At 1280 px the office's menu and «Выйти» stay on one line inside the screen."""
-    page.set_viewport_size({"width": 1280, "height": 800})
-    log_in_office(page, site.url)
-    brand = page.locator(".navbar-brand").bounding_box()
-    logout = page.locator("nav button[type=submit]")
-    assert logout.is_visible()
-    box = logout.bounding_box()
-    assert box["x"] + box["width"] <= 1280
-    assert abs(box["y"] - brand["y"]) < brand["height"]  # the same line as the brand
+    shown, right, same_line = walked.office_menu
+    assert shown and right <= DESKTOP and same_line
 
 
-def test_no_serious_accessibility_problems_on_a_phone(page, site):
-    if not AXE.exists():
+def test_no_serious_accessibility_problems_on_a_phone(walked):
+    if walked.axe is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"axe-core is required in CI but {AXE} is missing")
         pytest.skip("axe-core is not installed (npm install axe-core)")
-    page.set_viewport_size({"width": 360, "height": 740})
-    script = AXE.read_text()
-    problems = []
-
-    def check(path):
-        page.wait_for_load_state("load")
-        page.evaluate(script)  # by CDP, which the page's CSP does not govern
-        found = page.evaluate("""async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
-            return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-        }""")
-        problems.extend(f"{path}: {p}" for p in found)
-    walk(page, site.url, site.paths, check)
-    assert not problems, "\n".join(problems)
+    assert not walked.axe, "\n".join(walked.axe)
 
 
-HIDDEN_FIGURES = """() => {
-    const hidden = [];
-    for (const cell of document.querySelectorAll('main td')) {
-        const box = cell.getBoundingClientRect();
-        if (cell.innerText.trim() && (box.left < 0 || box.right > window.innerWidth + 0.5))
-            hidden.push(cell.closest('table').className + ': ' + cell.innerText.trim());
-    }
-    return hidden;
-}"""
-
-
-def test_a_phone_shows_every_figure_of_the_resident_without_sideways_scrolling(
-        page, site):
-    _public, resident, _office = site.paths
-    page.set_viewport_size({"width": 360, "height": 740})
-    browser_log_in(page, site.url, "100001", "resident-pass-1")
-    hidden = []
-    for path in [p for p in resident if p.startswith(("/cabinet/statements", "/cabinet/meters"))]:
-        page.goto(site.url + path)
-        hidden.extend(f"{path}: {cell}" for cell in page.evaluate(HIDDEN_FIGURES))
-    assert not hidden, "\n".join(hidden)
+def test_a_phone_shows_every_figure_of_the_resident_without_sideways_scrolling(walked, site):
+    assert any(p.startswith("/cabinet/meters/") for p in site.paths[1])
+    assert not walked.hidden_figures, "\n".join(walked.hidden_figures)
     # a month's service is a card of labelled figures: «Итого» shows its sums
-    page.goto(site.url + "/cabinet/statements/2026-11")
-    assert labels_shown(page, "table.charges tfoot tr") == [
+    assert walked.labels["table.charges tfoot tr"] == [
         "Итого", "Сумма", "Перерасчёт", "Льгота", "К оплате"]
-    assert labels_shown(page, "table.charges tbody tr")[1:] == [
+    assert walked.labels["table.charges tbody tr"][1:] == [
         "Ед. изм.", "Объём", "Тариф", "Сумма", "Перерасчёт", "Льгота", "К оплате"]
-
-
-def labels_shown(page, row):
-    """Each cell's label drawn before its figure, or the cell's text where it has none."""
-    return page.eval_on_selector(row, """row => [...row.cells].map(cell => {
-        const label = getComputedStyle(cell, '::before').content;
-        return label && label !== 'none' ? label.slice(1, -1) : cell.innerText.trim();
-    })""")

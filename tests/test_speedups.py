@@ -21,6 +21,7 @@ import ledger
 import meter_models
 import models
 import speedups
+import speedups_pdf
 from models import Account, Charge, Hoa, MonthBalance, Payment, Resident, db
 
 
@@ -161,14 +162,14 @@ def test_qr_with_mask_is_segnos_own_code():
     cases += [(length, mask) for length in (5, 117, 300, 700, 1300) for mask in range(8)]
     for length, mask in cases:
         payload = "".join(rng.choice(letters) for _ in range(length))
-        expected, got = segnos_code(payload, mask), speedups.qr_with_mask(payload, mask)
+        expected, got = segnos_code(payload, mask), speedups_pdf.qr_with_mask(payload, mask)
         assert (got.matrix, got.version, got.mask, got.error, got.mode) == \
             (expected.matrix, expected.version, expected.mask, expected.error, expected.mode), \
             (length, mask)
     for payload in ("1234567890", "HELLO WORLD 42"):  # not byte mode: segno itself
-        assert speedups.qr_with_mask(payload, 2).matrix == segnos_code(payload, 2).matrix
+        assert speedups_pdf.qr_with_mask(payload, 2).matrix == segnos_code(payload, 2).matrix
     with pytest.raises(segno.encoder.DataOverflowError):
-        speedups.qr_with_mask("ж" * 1200, 0)
+        speedups_pdf.qr_with_mask("ж" * 1200, 0)
 
 
 def test_segnos_internals_are_what_qr_with_mask_uses():
@@ -190,7 +191,7 @@ def test_remembered_text_encoding_writes_what_fpdfs_text_writes():
 
     from receipts import FONT, FONT_DIR
 
-    class Remembering(speedups.RememberedTextEncoding, FPDF):
+    class Remembering(speedups_pdf.RememberedTextEncoding, FPDF):
         pass
 
     def draw(pdf):

@@ -1,0 +1,162 @@
+"""Speed-ups of drawing receipts that rely on segno's and fpdf2's private internals, each kept
+for the figure it saves; the pages' own are in speedups.py, under the same rules.
+
+Each names the internal it uses; tests/test_speedups.py checks that internal and that the fast
+path gives exactly what the plain library call gives (the same QR modules, the same PDF bytes),
+so a library upgrade that changes it fails there, loudly. Figures: bench/bench_house_slice.py,
+receipts of bench/generate.py's 100,000-account house drawn in one process, CPU time. segno and
+fpdf2 are imported only where a receipt is drawn (the render processes), never by a web worker.
+"""
+from functools import lru_cache
+from operator import itemgetter
+
+# --- segno: a house's QR codes with the mask already chosen ------------------------------------
+
+BITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def qr_with_mask(payload, mask):
+    """segno.make(payload, error="m", boost_error=False, micro=False, encoding="utf-8",
+    mask=mask), the same code, ~20 times faster for a receipt's byte-mode payload.
+
+    segno builds a code bit by bit in Python: 4.3 ms a receipt, a quarter of a house's CPU.
+    With the version and mask known, a code is a fixed template (finder, timing and alignment
+    patterns, format and version information, the mask over the data area) with the message's
+    bits placed at fixed positions: the template and the positions are worked out once per
+    version by segno's own functions; the message (segno's byte-mode bit stream, Reed–Solomon
+    blocks, interleaving) is built here on whole integers. Payloads segno would not encode in
+    byte mode go to segno itself.
+
+    Relies on segno.encoder's make_matrix, add_finder_patterns, add_alignment_patterns,
+    add_codewords, find_and_apply_best_mask, add_format_info, add_version_info, find_mode,
+    version_range, Code and _Segment, and segno.consts' SYMBOL_CAPACITY, ECC, GEN_POLY,
+    GALIOS_LOG/EXP and CHAR_COUNT_INDICATOR_LENGTH. Measured (bench/bench_house_slice.py,
+    1,000 receipts of bench/generate.py's 100,000-account house): 0.2 ms against 4.3 ms a code.
+    """
+    import segno  # lazily, as receipts.make_qr: only pages with a QR code need it
+    from segno import consts, encoder
+    data = payload.encode("utf-8")
+    if encoder.find_mode(data) != consts.MODE_BYTE:
+        return segno.make(payload, error="m", boost_error=False, micro=False, encoding="utf-8",
+                          mask=mask)
+    error = consts.ERROR_LEVEL_M
+    for version in range(1, 41):
+        count_bits = consts.CHAR_COUNT_INDICATOR_LENGTH[consts.MODE_BYTE][
+            encoder.version_range(version)]
+        capacity = consts.SYMBOL_CAPACITY[version][error]
+        if capacity >= 4 + count_bits + 8 * len(data):
+            break
+    else:
+        raise encoder.DataOverflowError("Data too large. No QR Code can handle the provided data")
+    template, gather, interleave, blocks, remainder = qr_layout(version, mask)
+    # the bit stream as segno writes it: mode, count, data, terminator, padding, pad codewords
+    length = 4 + count_bits + 8 * len(data)
+    value = ((consts.MODE_BYTE << count_bits | len(data)) << 8 * len(data)) | \
+        int.from_bytes(data, "big")
+    terminator = min(capacity - length, 4)
+    padding = 8 - (length + terminator) % 8
+    value <<= terminator + padding
+    length += terminator + padding
+    codewords = value.to_bytes(length // 8, "big")
+    codewords += (b"\xec\x11" * capacity)[:max(capacity // 8 - length // 8, 0)]
+    errors, start = [], 0
+    for size, table, top, keep in blocks:
+        remainder_word = 0
+        for byte in codewords[start:start + size]:
+            remainder_word = ((remainder_word << 8) & keep) ^ table[byte ^ (remainder_word >> top)]
+        errors.append(remainder_word.to_bytes(top // 8 + 1, "big"))
+        start += size
+    message = bytes(interleave(codewords)) + bytes(b for column in zip(*errors) for b in column)
+    bits = format(int.from_bytes(message, "big"), f"0{8 * len(message)}b").encode().translate(BITS)
+    placed = bytes(gather(bits + b"\0" * (remainder + 1)))
+    width = 17 + 4 * version
+    flat = (template ^ int.from_bytes(placed, "big")).to_bytes(width * width, "big")
+    matrix = tuple(bytearray(flat[row:row + width]) for row in range(0, width * width, width))
+    segment = encoder._Segment(bytearray(), len(data), consts.MODE_BYTE, "utf-8")
+    return segno.QRCode(encoder.Code(matrix, version, error, mask, [segment]))
+
+
+@lru_cache(maxsize=64)
+def qr_layout(version, mask):
+    """What every code of a version and mask shares: the template as one integer, the
+    positions of the message's bits, the data codewords' interleaving and each block's
+    (data codewords, Reed–Solomon table, shift, mask) and the remainder bits' count."""
+    from segno import consts, encoder
+    width, error = 17 + 4 * version, consts.ERROR_LEVEL_M
+    matrix = encoder.make_matrix(width, width)
+    encoder.add_finder_patterns(matrix, width, width)
+    encoder.add_alignment_patterns(matrix, width, width)
+    numbered = [list(row) for row in matrix]
+    free = sum(row.count(0x2) for row in matrix)
+    encoder.add_codewords(numbered, [3 + n for n in range(free)], version)
+    gather = [free] * (width * width)
+    for i, row in enumerate(numbered):
+        for j, value in enumerate(row):
+            if value >= 3 and matrix[i][j] == 0x2:
+                gather[i * width + j] = value - 3
+    for row in matrix:
+        row[:] = row.replace(b"\x02", b"\x00")
+    matrix = encoder.find_and_apply_best_mask(matrix, width, width, mask)[1]
+    encoder.add_format_info(matrix, version, error, mask)
+    encoder.add_version_info(matrix, version)
+    template = int.from_bytes(b"".join(matrix), "big")
+    blocks, order, start = [], [], 0
+    for info in consts.ECC[version][error]:
+        words = info.num_total - info.num_data
+        table = rs_table(words)
+        for _ in range(info.num_blocks):
+            blocks.append((info.num_data, table, 8 * (words - 1), (1 << 8 * words) - 1))
+            order.append(range(start, start + info.num_data))
+            start += info.num_data
+    interleave = [i for column in range(max(len(r) for r in order))
+                  for r in order if column < len(r) for i in (r[column],)]
+    remainder = free - 8 * sum(info.num_total * info.num_blocks
+                               for info in consts.ECC[version][error])
+    return template, itemgetter(*gather), itemgetter(*interleave), blocks, remainder
+
+
+@lru_cache(maxsize=16)
+def rs_table(words):
+    """For each byte f, f times the generator polynomial of `words` error words, as segno's
+    division adds it (one integer of `words` bytes)."""
+    from segno import consts
+    log, exp, gen = consts.GALIOS_LOG, consts.GALIOS_EXP, consts.GEN_POLY[words]
+    return [0] + [int.from_bytes(bytes(exp[log[f] + g] for g in gen), "big") for f in range(1, 256)]
+
+
+# --- fpdf2: text() of a document that draws the same strings again and again ---------------
+
+class RememberedTextEncoding:
+    """A mixin for an FPDF document: text() with each string's encoding remembered.
+
+    fpdf2's text() encodes a string into the font's subset glyph by glyph on every call,
+    behind two decorators; a receipt draws ~170 strings, most of them the labels, headings and
+    amounts of the last one. The encoded string is kept per font and text: its glyphs were
+    picked into the subset when it was first drawn, and a subset keeps its numbering for the
+    document's life. Only plain filled text of an embedded font takes this path; the rest goes
+    to fpdf2's own text().
+
+    Relies on FPDF's current_font (type, fontkey, encode_text), current_font_is_set_on_page,
+    _set_font_for_page, _out, text_mode, underline, strikethrough, _record_text_quad_points,
+    fill_color, text_color, k, h and page, and on text() writing exactly what this writes.
+    Measured (1,000 receipts of bench/generate.py's 100,000-account house, their
+    layout and output, five alternating runs, load average 2): 3.5–5.0 ms a receipt against
+    5.2–6.2 ms with fpdf2's own text().
+    """
+
+    def text(self, x, y, text=""):
+        font = self.current_font
+        if (not self.page or font is None or font.type != "TTF" or self.text_mode != 0
+                or self.underline or self.strikethrough or self._record_text_quad_points):
+            return super().text(x, y, text)
+        known = self.__dict__.setdefault("_encoded_texts", {})
+        encoded = known.get((font.fontkey, text))
+        if encoded is None:
+            encoded = known[font.fontkey, text] = font.encode_text(text)
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+        line = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
+        if self.fill_color != self.text_color:
+            line = f"q {self.text_color.serialize().lower()} {line} Q"
+        self._out(line)
+        return None
