@@ -4,7 +4,10 @@ import os
 import secrets
 from pathlib import Path
 
-import click
+import optional_drivers
+
+optional_drivers.hide()  # while peewee and huey are imported: see optional_drivers.py
+import click  # noqa: E402 (here on purpose: the imports below come after hide())
 from flask import Flask, render_template, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -43,6 +46,8 @@ from meter_models import Meter
 from models import Accountant, Hoa, Resident
 from periods import today
 from readings import seed_demo_readings
+
+optional_drivers.shown()
 
 ROOT = Path(__file__).resolve().parent
 LANGUAGES = ("ru", "en")

@@ -3,6 +3,8 @@ queries whose SQL is built once, `Prepared`, are in speedups.py)."""
 from peewee import DatabaseProxy
 from playhouse.pool import PooledSqliteDatabase
 
+import optional_drivers
+
 db = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -28,6 +30,7 @@ def open_database(url):
         from playhouse.db_url import connect
         scheme, rest = url.split("://", 1)
         if scheme in ("postgres", "postgresql"):
+            optional_drivers.postgresql_for_peewee()
             scheme += "+pool"  # peewee picks psycopg 3 when psycopg2 is not installed
         database = connect(f"{scheme}://{rest}")
     else:

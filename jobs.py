@@ -23,6 +23,7 @@ from flask import Blueprint, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
+import optional_drivers
 from migrate import create_tables
 from models import db
 
@@ -41,6 +42,7 @@ def init_app(app):
     global _app
     url = app.config["QUEUE_URL"] or default_queue_file(app.config["DATABASE"])
     if url.startswith(("redis://", "rediss://", "unix://")):
+        optional_drivers.redis_for_huey()
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
     else:
         os.makedirs(os.path.dirname(os.path.abspath(url)), exist_ok=True)
