@@ -6,11 +6,12 @@ speed-ups of speedups.py replaced by the plain library calls, to measure what ea
 """
 import os
 
-from flask_babel import get_translations
+from app import create_app  # first, as gunicorn's app:create_app(): see optional_drivers.py
 
-import formats
-import speedups
-from app import create_app
+from flask_babel import get_translations  # noqa: E402
+
+import formats  # noqa: E402
+import speedups  # noqa: E402
 
 SPEEDUPS = ("prepared", "translations", "constant_calls")
 FAST = {"prepared": speedups.Prepared.__call__, "translations": speedups.request_translations}
