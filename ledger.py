@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from peewee import Select, fn
+from peewee import SQL, Select, fn
 
 from meter_models import Meter, Reading
 from models import Account, Charge, MonthBalance, Payment, db, today
@@ -267,8 +267,9 @@ def house_periods(hoa):
 def accounts_with_data_query(hoa, period):
     """The HOA's accounts having charges, payments or a balance for the month (a query: each
     account is looked up in the three tables' (account, month) indexes)."""
-    def having(model):
-        return Account.id.in_(model.select(model.account).where(model.period == period))
+    def having(model):  # EXISTS, not IN: PostgreSQL hashes no IN list of 800,000 ids inside an OR
+        return fn.EXISTS(model.select(SQL("1")).where(model.account == Account.id,
+                                                      model.period == period))
     return Account.select().where(Account.hoa == hoa,
                                   having(Charge) | having(MonthBalance) | having(Payment))
 

@@ -1,9 +1,11 @@
 """Confirm a load of 1,000,000 charge rows as a job: the request answers at once, a worker
 killed with SIGKILL midway leaves nothing saved, and the next worker saves every row once.
 
-Run: `python bench/bench_import_job.py [ROWS]`. The office's pages are driven through Flask's
+Run: `python bench/bench_import_job.py [ROWS] [--database postgresql://…]` (an empty database;
+SQLite in a temporary folder without it). The office's pages are driven through Flask's
 test client; the worker is `flask --app app worker` in a process of its own, as in production.
 """
+import argparse
 import json
 import os
 import re
@@ -27,17 +29,18 @@ from uploads import ImportJob  # noqa: E402
 
 
 
-def settings(folder):
-    return {"DATABASE": str(folder / "domkom.db"), "SECRET_KEY": "bench", "TESTING": True,
+def settings(folder, database=""):
+    return {"DATABASE": database or str(folder / "domkom.db"), "SECRET_KEY": "bench",
+            "TESTING": True,
             "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "QUEUE_IMMEDIATE": False,
             "QUEUE_URL": str(folder / "queue.db"), "IMPORT_MAX_CELLS": 20_000_000,
             "IMPORT_MAX_BYTES": 200 * 1024 * 1024, "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
             "BASE_URL": "http://localhost"}
 
 
-def worker(folder, log_name):
+def worker(folder, log_name, database=""):
     env = dict(os.environ, **{f"DOMKOM_{k}": json.dumps(v) if isinstance(v, bool) else str(v)
-                              for k, v in settings(folder).items()
+                              for k, v in settings(folder, database).items()
                               if k not in ("TESTING", "WTF_CSRF_ENABLED")})
     log = open(folder / log_name, "ab")
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"],
@@ -54,12 +57,16 @@ def wait(condition, timeout, what):
 
 
 def main():
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--database", default="", help="an empty PostgreSQL database's URL")
+    args = parser.parse_args()
+    count, database = args.rows, args.database
     data, accounts = rows(count)
     folder = Path(tempfile.mkdtemp(prefix="domkom-bench-job-"))
     write_csv(folder / "charges.csv", data)
     del data
-    app = create_app(settings(folder))
+    app = create_app(settings(folder, database))
     with app.app_context():
         create_tables()
         hoa = Hoa.create(name="ТСЖ «Проба»", prefixes="1")
@@ -95,7 +102,7 @@ def main():
     def logged(name, text):
         return text.encode() in (folder / name).read_bytes()
 
-    first = worker(folder, "worker-1.log")
+    first = worker(folder, "worker-1.log", database)
     wait(lambda: logged("worker-1.log", f"saving {count} rows") or first.poll() is not None,
          1800, "the first check")
     assert first.poll() is None, (folder / "worker-1.log").read_text()[-2000:]
@@ -105,7 +112,7 @@ def main():
     first.wait()
     after_kill = saved()
     killed_at = time.perf_counter()
-    second = worker(folder, "worker-2.log")
+    second = worker(folder, "worker-2.log", database)
     try:
         wait(lambda: client.get(page).status_code == 302, 3600, "the second worker")
         finished = time.perf_counter() - killed_at
@@ -115,6 +122,7 @@ def main():
     with app.app_context():
         job = ImportJob.get()
         total, state, attempts = saved(), job.state, job.attempts
+    print(f"database: {'PostgreSQL' if database else 'SQLite'}")
     print(f"charge rows: {count:,} ({len(SERVICES)} services × {accounts:,} accounts × 12 "
           f"months), CSV file: {size / 1e6:.1f} MB")
     print(f"preview in the request (upload, read, check, keep): {previewed:6.2f} s")
