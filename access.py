@@ -45,6 +45,15 @@ def safe_next(target, default):
     return default
 
 
+def one_or_404(model, *conditions):
+    """The row of `model` meeting every condition (its id and the owner it must belong to);
+    none is a 404, so that another HOA's or resident's id looks like one that never was."""
+    row = model.get_or_none(*conditions)
+    if row is None:
+        abort(404)
+    return row
+
+
 def get_hoa_or_404(hoa_id):
     """The HOA with this id if the current accountant works with it; otherwise 404."""
     hoa = (Hoa.select().join(AccountantHoa)
@@ -56,10 +65,7 @@ def get_hoa_or_404(hoa_id):
 
 def get_meter_or_404(meter_id):
     """A meter of the current resident's account; anything else is 404."""
-    meter = Meter.get_or_none(Meter.id == meter_id, Meter.account == current_user.account)
-    if meter is None:
-        abort(404)
-    return meter
+    return one_or_404(Meter, Meter.id == meter_id, Meter.account == current_user.account)
 
 
 def period_from_url(text):

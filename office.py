@@ -3,7 +3,7 @@ import json
 from pathlib import PurePath
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ import importer
 import importjob
 import mail
 import reimport
-from access import accountant_required, client_ip, get_hoa_or_404, safe_next
+from access import accountant_required, client_ip, get_hoa_or_404, one_or_404, safe_next
 from forms import HoaSettingsForm, ImportForm, NoticeForm, OfficeLoginForm, PasswordForm
 from importbatch import MAX_PROBLEMS, Batch
 from importcolumns import KINDS, METER_WORDS
@@ -164,7 +164,7 @@ def confirm_import(hoa_id):
 def import_job(hoa_id, job_id):
     """The saving's progress (the page reloads itself), then its outcome as the preview's."""
     hoa = get_hoa_or_404(hoa_id)
-    job = ImportJob.get_or_none(ImportJob.id == job_id, ImportJob.hoa == hoa) or abort(404)
+    job = one_or_404(ImportJob, ImportJob.id == job_id, ImportJob.hoa == hoa)
     if job.state == importjob.DONE:
         flash(_("The data is saved: %(files)s.", files=", ".join(importjob.saved_files(job))),
               "success")
@@ -187,7 +187,7 @@ def import_job(hoa_id, job_id):
 def undo_import(hoa_id, run_id):
     """GET: what undoing the load would remove and bring back, with the button; POST: undo."""
     hoa = get_hoa_or_404(hoa_id)
-    run = ImportRun.get_or_none(ImportRun.id == run_id, ImportRun.hoa == hoa) or abort(404)
+    run = one_or_404(ImportRun, ImportRun.id == run_id, ImportRun.hoa == hoa)
     refusal = None
     if request.method == "POST":
         try:
@@ -255,7 +255,7 @@ def registration_state(resident):
 def release(hoa_id, account_id):
     """GET: what releasing would do, with the button; POST: release, and tell the address."""
     hoa = get_hoa_or_404(hoa_id)
-    account = Account.get_or_none(Account.id == account_id, Account.hoa == hoa) or abort(404)
+    account = one_or_404(Account, Account.id == account_id, Account.hoa == hoa)
     resident = Resident.get_or_none(Resident.account == account)
     if resident is None:
         flash(_("Account %(number)s is not registered.", number=account.number), "info")
@@ -315,7 +315,7 @@ def notice_delete(hoa_id, notice_id):
 
 
 def get_notice_or_404(hoa, notice_id):
-    return Notice.get_or_none(Notice.id == notice_id, Notice.hoa == hoa) or abort(404)
+    return one_or_404(Notice, Notice.id == notice_id, Notice.hoa == hoa)
 
 
 # --- HOA settings ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 import house_receipts
 import receipts
-from access import accountant_required, get_hoa_or_404, period_from_url
+from access import accountant_required, get_hoa_or_404, one_or_404, period_from_url
 from ledger import count_with_data, house_periods
 from periods import parse_period
 import receipt_files
@@ -28,11 +28,7 @@ REFRESH_SECONDS = 2  # the printing's page reloads itself while the worker draws
 
 def get_printing_or_404(hoa, printing_id):
     """The printing with this id if it is of this HOA; otherwise 404."""
-    printing = HouseReceipts.get_or_none(HouseReceipts.id == printing_id,
-                                         HouseReceipts.hoa == hoa.id)
-    if printing is None:
-        abort(404)
-    return printing
+    return one_or_404(HouseReceipts, HouseReceipts.id == printing_id, HouseReceipts.hoa == hoa.id)
 
 
 @bp.route("/<int:hoa_id>/receipts")

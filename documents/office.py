@@ -1,11 +1,11 @@
 """The office's documents: the list, upload, edit or replace, delete and download."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 import storedfiles
-from access import accountant_required, client_ip, get_hoa_or_404
+from access import accountant_required, client_ip, get_hoa_or_404, one_or_404
 from database import db
 from documents.forms import DocumentForm
 from documents.models import Document
@@ -20,10 +20,7 @@ FIELDS = ("title", "category", "dated", "public")
 
 def get_document_or_404(hoa, document_id):
     """A document of this HOA; another HOA's id is 404."""
-    document = Document.get_or_none(Document.id == document_id, Document.hoa == hoa)
-    if document is None:
-        abort(404)
-    return document
+    return one_or_404(Document, Document.id == document_id, Document.hoa == hoa)
 
 
 def audit(event, hoa, document):

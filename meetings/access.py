@@ -1,50 +1,35 @@
 """The meetings, entries and materials a request may reach: the current accountant's HOA's,
 or the current resident's; anything else is 404."""
-from flask import abort
 from flask_login import current_user
 
+from access import one_or_404
 from meetings.models import Meeting, MeetingMaterial, Question, RegisterEntry
 from models import Account
 
 
 def get_meeting_or_404(hoa, meeting_id):
-    meeting = Meeting.get_or_none(Meeting.id == meeting_id, Meeting.hoa == hoa.id)
-    if meeting is None:
-        abort(404)
-    return meeting
+    return one_or_404(Meeting, Meeting.id == meeting_id, Meeting.hoa == hoa.id)
 
 
 def get_question_or_404(meeting, question_id):
-    question = Question.get_or_none(Question.id == question_id, Question.meeting == meeting)
-    if question is None:
-        abort(404)
-    return question
+    return one_or_404(Question, Question.id == question_id, Question.meeting == meeting)
 
 
 def get_entry_or_404(meeting, entry_id):
-    entry = RegisterEntry.get_or_none(RegisterEntry.id == entry_id,
-                                      RegisterEntry.meeting == meeting)
-    if entry is None:
-        abort(404)
-    return entry
+    return one_or_404(RegisterEntry, RegisterEntry.id == entry_id,
+                      RegisterEntry.meeting == meeting)
 
 
 def get_material_or_404(meeting, material_id):
-    material = MeetingMaterial.get_or_none(MeetingMaterial.id == material_id,
-                                           MeetingMaterial.meeting == meeting)
-    if material is None:
-        abort(404)
-    return material
+    return one_or_404(MeetingMaterial, MeetingMaterial.id == material_id,
+                      MeetingMaterial.meeting == meeting)
 
 
 def resident_meeting_or_404(meeting_id):
     """A published meeting of the current resident's HOA."""
-    meeting = Meeting.get_or_none(Meeting.id == meeting_id,
-                                  Meeting.hoa == current_user.account.hoa_id,
-                                  Meeting.notice_published_on.is_null(False))
-    if meeting is None:
-        abort(404)
-    return meeting
+    return one_or_404(Meeting, Meeting.id == meeting_id,
+                      Meeting.hoa == current_user.account.hoa_id,
+                      Meeting.notice_published_on.is_null(False))
 
 
 def resident_entries(meeting):
@@ -55,12 +40,9 @@ def resident_entries(meeting):
 
 
 def resident_entry_or_404(meeting, entry_id):
-    entry = RegisterEntry.get_or_none(RegisterEntry.id == entry_id,
-                                      RegisterEntry.meeting == meeting,
-                                      RegisterEntry.account == current_user.account_id)
-    if entry is None:
-        abort(404)
-    return entry
+    return one_or_404(RegisterEntry, RegisterEntry.id == entry_id,
+                      RegisterEntry.meeting == meeting,
+                      RegisterEntry.account == current_user.account_id)
 
 
 def account_of_hoa(hoa, number):

@@ -1,10 +1,10 @@
 """The office's polls: the HOA's list, creating and editing one before its first answer,
 closing, deleting, the results with their chart and file."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from access import accountant_required, client_ip, get_hoa_or_404
+from access import accountant_required, client_ip, get_hoa_or_404, one_or_404
 from database import db
 from models import AuditEvent, now
 from periods import today
@@ -19,7 +19,7 @@ PER_PAGE = 20
 
 
 def get_poll_or_404(hoa, poll_id):
-    return Poll.get_or_none(Poll.id == poll_id, Poll.hoa == hoa) or abort(404)
+    return one_or_404(Poll, Poll.id == poll_id, Poll.hoa == hoa)
 
 
 @bp.context_processor

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import storedfiles
-from access import accountant_required, client_ip, get_hoa_or_404
+from access import accountant_required, client_ip, get_hoa_or_404, one_or_404
 from models import Account
 from periods import today
 from tickets import actions
@@ -21,10 +21,7 @@ SEARCH_LIMIT = 100
 def get_ticket_or_404(hoa_id, ticket_id):
     """The HOA (the accountant's) and its request; another HOA's request is 404."""
     hoa = get_hoa_or_404(hoa_id)
-    ticket = Ticket.get_or_none(Ticket.id == ticket_id, Ticket.hoa == hoa)
-    if ticket is None:
-        abort(404)
-    return hoa, ticket
+    return hoa, one_or_404(Ticket, Ticket.id == ticket_id, Ticket.hoa == hoa)
 
 
 @bp.app_template_global()

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import storedfiles
-from access import client_ip, resident_required
+from access import client_ip, one_or_404, resident_required
 from storedfiles import FileRefused
 from tickets import actions
 from tickets.forms import MessageForm, NewTicketForm, RatingForm, ReopenForm
@@ -18,10 +18,7 @@ PER_PAGE = 20
 
 def get_ticket_or_404(ticket_id):
     """A request the current resident filed; anyone else's is 404."""
-    ticket = Ticket.get_or_none(Ticket.id == ticket_id, Ticket.resident == current_user.id)
-    if ticket is None:
-        abort(404)
-    return ticket
+    return one_or_404(Ticket, Ticket.id == ticket_id, Ticket.resident == current_user.id)
 
 
 @bp.app_template_global()
