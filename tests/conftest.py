@@ -128,6 +128,16 @@ def drop_templates():
     _pg_databases.clear()
 
 
+def pytest_runtest_setup(item):
+    """Under --dist loadgroup pytest-xdist sends a group to one worker by writing the group
+    into each of its tests' node ids; a pytest that ignores the change spreads the group over
+    the workers without a word, and the walk through every page is made once per worker."""
+    if getattr(item.config.option, "loadgroup", False) and \
+            item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+        pytest.fail("--dist loadgroup does not group this test's xdist_group: "
+                    "see requirements-dev.txt", pytrace=False)
+
+
 def pytest_sessionfinish(session):
     drop_templates()
 

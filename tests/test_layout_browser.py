@@ -23,6 +23,8 @@ from readings import seed_demo_readings
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.xdist_group("every-page")  # one walk for the module's tests
+# The walk's fixtures are the session's: with other modules' tests run between these, a module's
+# fixture would be torn down and the walk made again.
 PHONE, DESKTOP = 360, 1280
 WIDTHS = (PHONE, DESKTOP)
 PUBLIC_PAGES = ["/", "/register", "/login", "/forgot", "/help", "/privacy", "/office/login",
@@ -46,7 +48,7 @@ def pages_of(app, office, hoa_id):
     return sorted(set(found))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """A live server with the whole demo, readings, a second registered resident and an office
     login, shared by the tests here (they only look); `paths` holds the (public, resident,
@@ -129,7 +131,7 @@ class Walk:
     office_menu: tuple = None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def walked(browser, site):
     """The walk: public pages, then as a resident, then in the office, each loaded once at
     360 px and measured, then laid out at 1280 px and measured again."""
