@@ -13,9 +13,8 @@ from forms import (
     ConfirmLinkForm, ForgotForm, LoginForm, OperatorRequestForm, RegisterForm,
     ResendActivationForm,
 )
-from models import (
-    Account, AuditEvent, Hoa, Resident, db, generate_password, hash_password, now,
-)
+from models import Account, AuditEvent, Hoa, Resident, db, now
+from passwords import generate_password, hash_password
 from security import end_session
 from throttle import login_limits, mail_limits, operator_limits, register_limits
 from tokens import read_token, token_matches
@@ -235,7 +234,7 @@ def login():
         return render_template("login.html", form=form), 400 if form.is_submitted() else 200
     number = form.account.data
     resident = Resident.by_number(number)
-    if resident is None or not resident.check_password(form.password.data):
+    if resident is None or not resident.log_in_with(form.password.data):
         AuditEvent.record("login_failed", client_ip(), account_number=number,
                           resident=resident, hoa=resident.hoa if resident else None)
         form.password.errors.append(_("Wrong account number or password."))

@@ -15,7 +15,8 @@ from emails import is_email_address
 from formats import format_money
 from importbatch import Batch
 from ledger import accounts_with_data
-from models import Account, Accountant, AccountantHoa, AuditEvent, Hoa, db, generate_password
+from models import Account, Accountant, AccountantHoa, AuditEvent, Hoa, db
+from passwords import generate_password
 from periods import parse_period
 from requisites import prefix_problem
 

@@ -5,15 +5,14 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
-from flask import current_app, has_app_context
 from peewee import (
     CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, Model,
     TextField,
 )
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from database import db
 from periods import ReadingsWindow, today
+from passwords import LoginMixin
 from speedups import Prepared
 
 
@@ -114,52 +113,6 @@ class Account(BaseModel):
 
 
 # --- people who log in ---------------------------------------------------------------------
-
-# scrypt with N=2^14, r=8, p=2 instead of werkzeug's default N=2^15, r=8, p=1: the same work per
-# guess (N*r*p) and still memory-hard, but a check needs 16 MB of working memory instead of 32 MB,
-# which keeps a gunicorn worker below 80 MB resident. The parameters are stored in each hash, so
-# hashes made with other parameters keep verifying.
-PASSWORD_METHOD = "scrypt:16384:8:2"
-# An app under TESTING hashes with 1/128 of the work: the suite sets and checks passwords about a
-# thousand times, and 120 ms each would be half its running time. A test makes sure that an
-# app without TESTING hashes with PASSWORD_METHOD.
-TESTING_PASSWORD_METHOD = "scrypt:256:8:1"
-
-
-def hash_password(password):
-    testing = has_app_context() and current_app.testing
-    return generate_password_hash(password,
-                                  method=TESTING_PASSWORD_METHOD if testing else PASSWORD_METHOD)
-
-
-# Letters and digits that cannot be mistaken for one another when copied from an e-mail.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def generate_password(length=10):
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-
-
-class LoginMixin:
-    """Password and session helpers shared by residents and accountants."""
-
-    def set_password(self, password):
-        self.password_hash = hash_password(password)
-
-    def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
-
-    def end_other_sessions(self):
-        """Rotate the session salt: every cookie carrying the old one stops working."""
-        self.session_salt = secrets.token_hex(8)
-
-    # Flask-Login protocol
-    is_authenticated = True
-    is_anonymous = False
-
-    def get_id(self):
-        return f"{self.login_kind}:{self.id}:{self.session_salt}"
-
 
 def new_salt():
     return secrets.token_hex(8)

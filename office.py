@@ -36,7 +36,7 @@ def login():
     if not form.validate_on_submit():
         return render_template("office/login.html", form=form), 400 if form.is_submitted() else 200
     accountant = Accountant.get_or_none(Accountant.email == form.email.data.strip().lower())
-    if accountant is None or not accountant.check_password(form.password.data):
+    if accountant is None or not accountant.log_in_with(form.password.data):
         # tied to the accountant when the e-mail is one: their HOA's log then shows it
         AuditEvent.record("office_login_failed", client_ip(), accountant=accountant,
                           email=form.email.data.strip()[:254])

@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 import demo  # noqa: E402  (the checkout is put on the path just above)
 from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
-from models import Account, Resident, db, hash_password, now  # noqa: E402
+from models import Account, Resident, db, now  # noqa: E402
+from passwords import hash_password  # noqa: E402
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 OUTCOME = re.compile(r'data-outcome="([a-z_]+)"')

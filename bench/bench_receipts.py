@@ -6,6 +6,9 @@
 Data is generated into a temporary SQLite file. The batch should cost less per receipt than a
 single receipt: fonts are set up once per document and the QR mask is chosen once per batch.
 
+With --house DATABASE, the month of bench/generate.py's house in that database (make bench's
+data at each size) is printed the same way, and the printing is deleted afterwards.
+
 With --job, each size gets a database of its own and the house is printed as the office does
 it: the start request (timed through the app, the job only queued), then the job as the worker
 runs it (RECEIPTS_PROCESSES render processes), with the CPU its render processes used, read
@@ -34,6 +37,7 @@ from app import create_app  # noqa: E402
 from migrate import create_tables  # noqa: E402
 from meter_models import Meter, Reading  # noqa: E402
 from models import Account, Accountant, AccountantHoa, Charge, Hoa, MonthBalance, Payment, db  # noqa: E402
+from peewee import fn  # noqa: E402
 from periods import add_months  # noqa: E402
 import receipt_files  # noqa: E402
 from receipt_files import HouseReceipts  # noqa: E402
@@ -134,6 +138,54 @@ def machine_cpu():
     return (sum(fields) - idle) / tick, sum(fields) / tick
 
 
+def print_as_the_office(app, hoa, period):
+    """The house's month printed as the office does it: the start request (timed through the
+    app, the job only queued), then the job as the worker runs it (RECEIPTS_PROCESSES render
+    processes), with the CPU its render processes used. Returns the figures and the job."""
+    with app.app_context():
+        accountant = Accountant.get_or_none(Accountant.email == "bench-receipts@example.ru")
+        if accountant is None:
+            accountant = Accountant(email="bench-receipts@example.ru")
+            accountant.set_password("bench-pass-1")
+            accountant.save()
+            AccountantHoa.create(accountant=accountant, hoa=hoa)
+    client = app.test_client()
+    client.post("/office/login", data={"email": "bench-receipts@example.ru",
+                                       "password": "bench-pass-1"})
+    answer, response = timed(client.post, f"/office/{hoa.id}/receipts/{period:%Y-%m}/print")
+    assert response.status_code == 302, response.status_code
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        cpu, (busy_before, total_before) = RenderCpu(), machine_cpu()
+        seconds, _ = timed(house_receipts.print_house.call_local, job_id)
+        busy = cpu.stop()
+        busy_after, total_after = machine_cpu()
+        job = HouseReceipts.get_by_id(job_id)
+        files = receipt_files.files_of(job)
+        assert job.state == "done", job.error
+    return {"answer": answer, "seconds": seconds, "receipts": job.receipts,
+            "render_cpu": busy, "processes": app.config["RECEIPTS_PROCESSES"],
+            "machine": (busy_after - busy_before) / (total_after - total_before) * os.cpu_count(),
+            "files": len(files), "mb": sum(f.size for f in files) / 1e6}, job
+
+
+def report(size, figures, first=None):
+    """The printing's lines; each per-receipt cost compared with `first`'s when given."""
+    per = figures["seconds"] / figures["receipts"]
+    cpu_per = figures["render_cpu"] / figures["receipts"]
+    against = (f" ({per / first[0]:.2f} × the first size's)", f" ({cpu_per / first[1]:.2f} ×)") \
+        if first else ("", "")
+    print(f"  start request answered in {figures['answer'] * 1000:.0f} ms (job queued)")
+    print(f"  printed in {figures['seconds']:.1f} s by {figures['processes']} render "
+          f"processes: {per * 1000:.2f} ms per receipt{against[0]}, {cpu_per * 1000:.2f} ms of "
+          f"render CPU per receipt{against[1]}")
+    print(f"  render processes kept {figures['render_cpu'] / figures['seconds']:.2f} cores busy; "
+          f"the whole machine {figures['machine']:.2f} of {os.cpu_count()} (other work "
+          f"included); {figures['files']} files, {figures['mb']:.0f} MB in the database; "
+          f"100,000 receipts at this rate: {100000 * per / 60:.1f} min")
+    return per, cpu_per
+
+
 def bench_job(sizes, database):
     """The start request's answer time and the job's per-receipt cost for each house size."""
     first = None
@@ -147,35 +199,42 @@ def bench_job(sizes, database):
             create_tables()  # on an empty database (make bench gives a fresh one)
             seconds, hoa = timed(generate, size)
             print(f"job, {size} accounts: data generated in {seconds:.1f} s")
-            accountant = Accountant(email="bench@example.ru")
-            accountant.set_password("bench-pass-1")
-            accountant.save()
-            AccountantHoa.create(accountant=accountant, hoa=hoa)
-        client = app.test_client()
-        client.post("/office/login", data={"email": "bench@example.ru", "password": "bench-pass-1"})
-        answer, response = timed(client.post, f"/office/{hoa.id}/receipts/{PERIOD:%Y-%m}/print")
-        assert response.status_code == 302, response.status_code
-        job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        figures, _job = print_as_the_office(app, hoa, PERIOD)
+        costs = report(size, figures, first)
+        first = first or costs
+
+
+def bench_house(database):
+    """The month's receipts of bench/generate.py's house in `database` (make bench's data at
+    each size), printed as the office does it; the printing is deleted again afterwards, so
+    the database stays as the page benchmarks expect it."""
+    folder = Path(tempfile.mkdtemp(prefix="domkom-bench-house-"))
+    app = create_app({"DATABASE": database, "SECRET_KEY": "bench", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "QUEUE_IMMEDIATE": False,
+                      "QUEUE_URL": str(folder / "queue.db"), "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        hoa = (Hoa.select(Hoa, fn.COUNT(Account.id).alias("size")).join(Account)
+               .group_by(Hoa.id).order_by(fn.COUNT(Account.id).desc()).first())
+        period = (Charge.select(fn.MAX(Charge.period)).join(Account)
+                  .where(Account.hoa == hoa.id).scalar())
+        forget(hoa, period)
+    try:
+        figures, _job = print_as_the_office(app, hoa, period)
+    finally:
         with app.app_context():
-            cpu, (busy_before, total_before) = RenderCpu(), machine_cpu()
-            seconds, _ = timed(house_receipts.print_house.call_local, job_id)
-            busy = cpu.stop()
-            busy_after, total_after = machine_cpu()
-            machine = (busy_after - busy_before) / (total_after - total_before) * os.cpu_count()
-            job = HouseReceipts.get_by_id(job_id)
-            files = receipt_files.files_of(job)
-            assert job.state == "done", job.error
-            size_mb = sum(f.size for f in files) / 1e6
-        per, cpu_per = seconds / size, busy / size
-        first = first or (per, cpu_per)
-        print(f"  start request answered in {answer * 1000:.0f} ms (job queued)")
-        print(f"  printed in {seconds:.1f} s by {app.config['RECEIPTS_PROCESSES']} render "
-              f"processes: {per * 1000:.2f} ms per receipt ({per / first[0]:.2f} × the first "
-              f"size's), {cpu_per * 1000:.2f} ms of render CPU per receipt ({cpu_per / first[1]:.2f} ×)")
-        print(f"  render processes kept {busy / seconds:.2f} cores busy; the whole machine "
-              f"{machine:.2f} of {os.cpu_count()} (other work included); {len(files)} files, "
-              f"{size_mb:.0f} MB in the database; 100,000 receipts at this rate: "
-              f"{100000 * per / 60:.1f} min")
+            forget(hoa, period)
+            Accountant.delete().where(Accountant.email == "bench-receipts@example.ru").execute()
+    print(f"house of {figures['receipts']} accounts, {period:%Y-%m}:")
+    per, _cpu_per = report(figures["receipts"], figures)
+    print(f"per receipt: {per * 1000:.3f} ms")
+
+
+def forget(hoa, period):
+    """No printing of the month is left: the next one draws every receipt again."""
+    for job in HouseReceipts.select().where(HouseReceipts.hoa == hoa.id,
+                                            HouseReceipts.period == period):
+        receipt_files.delete_files(job)
+        job.delete_instance()
 
 
 def main():
@@ -184,11 +243,15 @@ def main():
     parser.add_argument("--profile", action="store_true", help="print the batch's profile")
     parser.add_argument("--job", type=int, nargs="+", metavar="ACCOUNTS",
                         help="print houses of these sizes as the office's job does")
+    parser.add_argument("--house", metavar="DATABASE",
+                        help="print the month of bench/generate.py's house in this database")
     parser.add_argument("--database", default="",
                         help="with --job: an empty PostgreSQL database URL instead of SQLite")
     options = parser.parse_args()
     if options.job:
         return bench_job(options.job, options.database)
+    if options.house:
+        return bench_house(options.house)
     folder = Path(tempfile.mkdtemp(prefix="domkom-bench-"))
     app = create_app({"DATABASE": str(folder / "bench.db"), "SECRET_KEY": "bench",
                       "TESTING": True})

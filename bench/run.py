@@ -46,6 +46,7 @@ PAGES = [
 TARGETS = {"reading": 0.20}  # the rest: resident pages 0.30 of hello world
 RESIDENT_TARGET = 0.30
 RECEIPT_TARGET = 1.5  # receipt p50 in a child / drawn in the worker, same run
+HOUSE_TARGET = 1.1  # the house's per-receipt cost at the last size / at the first, same run
 KEPT = "\n## Further measurements\n"  # from here on results.md is written by hand, and kept
 
 
@@ -332,7 +333,22 @@ def receipt_in_worker(database, script, seconds):
 
 # --- one database, one size --------------------------------------------------------------
 
-def measure(database, size, seconds, residents, log):
+def house_printing(database, log):
+    """bench_receipts.py --house: the month's receipts of the whole house in this database,
+    printed as the office's job does it once the pages are measured (the machine is free)."""
+    run = subprocess.run([PY, str(BENCH / "bench_receipts.py"), "--house", database], cwd=ROOT,
+                         capture_output=True, text=True, timeout=3600)
+    text = (run.stdout + (run.stderr[-3000:] if run.returncode else "")).strip()
+    log(text)
+    per = re.search(r"^per receipt: ([\d.]+) ms$", text, re.MULTILINE)
+    answer = re.search(r"start request answered in (\d+) ms", text)
+    took = re.search(r"printed in ([\d.]+) s", text)
+    return {"text": text, "per_ms": float(per.group(1)) if per else None,
+            "answer_ms": float(answer.group(1)) if answer else None,
+            "seconds": float(took.group(1)) if took else None}
+
+
+def measure(database, size, seconds, residents, log, house=True):
     log(f"\n== {describe(database)}, {size:,} accounts ==")
     out = subprocess.run([PY, str(BENCH / "generate.py"), database, str(size), str(residents)],
                          cwd=ROOT, check=True, capture_output=True, text=True).stdout
@@ -418,7 +434,8 @@ def measure(database, size, seconds, residents, log):
     log("  worker memory (peak / now): " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in memory)
         + "; their helper processes: " + ", ".join(f"{p:.0f} / {n:.0f} MB" for p, n in helpers))
     return {"pages": results, "memory": memory, "helpers": helpers,
-            "before_logins": before_logins, "generation_s": generation, "residents": residents}
+            "before_logins": before_logins, "generation_s": generation, "residents": residents,
+            "house": house_printing(database, log) if house else None}
 
 
 def ask(database, expression, *args):
@@ -612,8 +629,31 @@ def table(db_name, runs):
                          f"{share:.2f} ×" + (" ✓" if share <= RECEIPT_TARGET else " ✗")
                          + f" (≤ {RECEIPT_TARGET} ×); workers drawing it themselves: "
                          + ", ".join(f"{p:.0f} MB" for p, _ in worker.get("memory", [])))
+    lines += house_lines(sizes, runs)
     lines.append("")
     return "\n".join(lines)
+
+
+def house_lines(sizes, runs):
+    """The whole house's receipts at each size, and the per-receipt cost's ratio."""
+    printed = [(size, runs[size].get("house") or {}) for size in sizes]
+    printed = [(size, house) for size, house in printed if house.get("per_ms")]
+    lines = []
+    for size, house in printed:
+        minutes = house["seconds"] / 60
+        lines.append(f"- {size:,} accounts: the house's receipts as the office's job "
+                     f"(bench_receipts.py --house): the start request answered in "
+                     f"{house['answer_ms']:.0f} ms" + (" ✓ (< 1 s)" if house["answer_ms"] < 1000
+                                                       else " ✗ (< 1 s)")
+                     + f", all {size:,} drawn in {minutes:.1f} min"
+                     + (" ✓ (≤ 10 min)" if size < 100000 or minutes <= 10 else " ✗ (≤ 10 min)")
+                     + f", {house['per_ms']:.2f} ms per receipt")
+    if len(printed) > 1:
+        (small, first), (big, last) = printed[0], printed[-1]
+        share = last["per_ms"] / first["per_ms"]
+        lines.append(f"- per receipt at {big:,} / at {small:,} accounts: {share:.2f} ×"
+                     + (" ✓" if share <= HOUSE_TARGET else " ✗") + f" (≤ {HOUSE_TARGET} ×)")
+    return lines
 
 
 def write_report(log, only_mail=False):
@@ -674,6 +714,8 @@ def main():
     parser.add_argument("--residents", type=int, default=100)
     parser.add_argument("--skip-extra", action="store_true",
                         help="do not run bench_import.py and bench_receipts.py")
+    parser.add_argument("--skip-house", action="store_true",
+                        help="do not print the whole house's receipts at each size")
     parser.add_argument("--skip-mail", action="store_true", help="do not run bench_mail.py")
     parser.add_argument("--only-mail", action="store_true",
                         help="run only bench_mail.py; the page tables in results.md are kept")
@@ -699,14 +741,14 @@ def main():
         if db_kind == "sqlite":
             for size in sizes:
                 runs[size] = measure(str(WORK / f"bench-{size}.db"), size, args.seconds,
-                                     args.residents, log)
+                                     args.residents, log, house=not args.skip_house)
             if not args.skip_mail:
                 mail_benchmark(db_kind, None, log)
         else:
             with Postgres() as pg:
                 for size in sizes:
                     runs[size] = measure(pg.database(size), size, args.seconds, args.residents,
-                                         log)
+                                         log, house=not args.skip_house)
                 kind_extra = None if args.skip_extra else extra_benchmarks(
                     log, pg.fresh_database("domkom_bench_job"))
                 if not args.skip_mail:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, free_port, make_app
 from factories import registration_code
-from models import Account, AuditEvent, Hoa, OutgoingMail, Resident, db, hash_password, now
+from models import Account, AuditEvent, Hoa, OutgoingMail, Resident, db, now
+from passwords import hash_password
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

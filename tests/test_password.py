@@ -152,7 +152,7 @@ def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
 def test_a_server_hashes_with_the_full_work_factor(tmp_path):
     """Tests hash cheaply (TESTING); an app without TESTING, as on a server, does not."""
     from conftest import Outbox, ResidentActions, make_app
-    from models import PASSWORD_METHOD, TESTING_PASSWORD_METHOD
+    from passwords import PASSWORD_METHOD, TESTING_PASSWORD_METHOD
     app = make_app(tmp_path, "demo", TESTING=False)
     resident = ResidentActions(app.test_client(), Outbox(app.config["MAIL_OUTBOX"]))
     password = resident.register_and_activate()
@@ -161,6 +161,40 @@ def test_a_server_hashes_with_the_full_work_factor(tmp_path):
     assert resident.login(password=password).status_code == 302
     assert resident.client.get("/cabinet").status_code == 200
     assert TESTING_PASSWORD_METHOD != PASSWORD_METHOD
+
+
+@pytest.mark.parametrize("who", ["resident", "accountant"])
+def test_a_hash_made_with_older_parameters_is_made_again_at_the_next_login(demo, client, who):
+    """A hash of another scrypt (N=2^14, p=2 until 2026-12) verifies and is replaced by one
+    of today's parameters at the next good login; a wrong password leaves it as it was."""
+    from werkzeug.security import generate_password_hash
+    from models import Accountant
+    from passwords import password_method
+    old = generate_password_hash("old-pass-1", method="scrypt:16384:8:2")
+    with demo.app_context():
+        if who == "resident":
+            person = make_resident()
+            login = ("/login", {"account": "100001"})
+        else:
+            person = Accountant.create(email="buh@example.ru", name="Бух", password_hash="-")
+            login = ("/office/login", {"email": "buh@example.ru"})
+        model, today = type(person), password_method()
+        model.update(password_hash=old).where(model.id == person.id).execute()
+
+    def stored():
+        return model.get_by_id(person.id).password_hash
+    path, data = login
+    assert client.post(path, data={**data, "password": "wrong-pass-1"}).status_code == 401
+    with demo.app_context():
+        assert stored() == old
+    assert client.post(path, data={**data, "password": "old-pass-1"}).status_code == 302
+    with demo.app_context():
+        made = stored()
+    assert made != old and made.startswith(today + "$")
+    client.post("/logout" if who == "resident" else "/office/logout")
+    assert client.post(path, data={**data, "password": "old-pass-1"}).status_code == 302
+    with demo.app_context():
+        assert stored() == made  # made once
 
 
 def test_expired_email_change_link_keeps_the_old_email(logged_in, client, outbox, demo):
