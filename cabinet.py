@@ -6,7 +6,7 @@ from flask_login import current_user
 import mail
 from access import client_ip, resident_required
 from forms import ConfirmLinkForm, PasswordForm, ProfileForm
-from meter_models import Meter, Reading
+from meter_models import ACCOUNT_METERS, Reading
 from models import AuditEvent, Notice, Resident
 from periods import today
 from security import keep_only_this_session
@@ -30,8 +30,10 @@ def readings_sent(account, day):
     """This month's readings of the meters that take them: how many meters, how many have
     a reading, when the latest was sent."""
     period = account.hoa.readings_period(day)
-    meters = [m for m in Meter.of_account(account) if not m.verification_expired(day)]
-    counting = Reading.counting_for_period(meters, period) if meters else {}
+    meters = [m.id for m in ACCOUNT_METERS(account.id)
+              if not m.archived and not m.verification_expired(day)]
+    counting = Reading.counting_for_account(account.id, period)
+    counting = {meter: counting[meter] for meter in meters if meter in counting}
     latest = max((r.submitted_at for r in counting.values()), default=None)
     return {"period": period, "meters": len(meters), "sent": len(counting), "latest": latest}
 

@@ -41,6 +41,13 @@ BALANCES = Prepared(lambda account_id, since, until: (
 # the latest charged month (an index lookup)
 LATEST_CHARGE = Prepared(lambda account_id: Select(columns=[
     Charge.select(fn.MAX(Charge.period)).where(Charge.account == account_id)]).bind(db).tuples())
+# whether a month after this one has charges, and what was paid for the months after it
+LATER_CHARGE = Prepared(lambda account_id, period: (
+    Charge.select(Charge.id).where(Charge.account == account_id, Charge.period > period)
+    .limit(1).tuples()))
+PAID_AFTER = Prepared(lambda account_id, period: (
+    Payment.select(fn.SUM(Payment.amount))
+    .where(Payment.account == account_id, Payment.period > period).tuples()))
 
 
 @dataclass
@@ -296,11 +303,8 @@ def paid_since(statement):
     """Set and return the payments counted after the statement's month when it is the
     account's latest bill: those months have no charges yet, so no bill of their own."""
     account_id = statement.account.id
-    later = Charge.select().where(Charge.account == account_id,
-                                  Charge.period > statement.period).exists()
-    total = ZERO if later else (
-        Payment.select(fn.SUM(Payment.amount))
-        .where(Payment.account == account_id, Payment.period > statement.period).scalar())
+    later = LATER_CHARGE.first(account_id, statement.period) is not None
+    total = ZERO if later else PAID_AFTER.first(account_id, statement.period)[0]
     statement.paid_since = ZERO if total is None else Decimal(total).quantize(Decimal("0.01"))
     return statement.paid_since
 

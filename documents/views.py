@@ -8,6 +8,7 @@ import storedfiles
 from access import resident_required
 from documents.models import CATEGORIES, Document
 from models import Hoa
+from speedups import Prepared
 
 bp = Blueprint("documents", __name__, template_folder="templates")
 public_bp = Blueprint("documents_public", __name__)
@@ -67,4 +68,7 @@ def download(document_id):
 @public_bp.app_template_global("public_documents")
 def public_documents(limit=10):
     """The newest public documents of every HOA (the landing page lists them)."""
-    return list(Document.latest_public(limit))
+    return list(LATEST_PUBLIC(limit))
+
+
+LATEST_PUBLIC = Prepared(Document.latest_public)

@@ -18,6 +18,7 @@ from meetings.models import DECISIONS, Meeting, PaperBallot, Vote
 from meetings.results import own_decisions
 from models import db, now
 from periods import today
+from speedups import Prepared
 
 bp = Blueprint("meetings", __name__, url_prefix="/cabinet/meetings",
                template_folder="templates")
@@ -136,4 +137,7 @@ def material(meeting_id, material_id):
 @bp.app_template_global()
 def meeting_notices(account):
     """The meetings whose notice the account's home page shows."""
-    return list(Meeting.published_for(account.hoa_id, today()))
+    return list(PUBLISHED_MEETINGS(account.hoa_id, today()))
+
+
+PUBLISHED_MEETINGS = Prepared(Meeting.published_for)

@@ -11,6 +11,7 @@ from polls import events
 from polls.forms import AnswerForm
 from polls.models import CLOSED, OPEN, Poll, PollAnswer, PollOption
 from polls.results import BAR_WIDTH, count
+from speedups import Prepared
 
 bp = Blueprint("polls", __name__, url_prefix="/cabinet", template_folder="templates")
 
@@ -29,11 +30,14 @@ def poll_words():
     return {"bar_width": BAR_WIDTH}
 
 
+OPEN_POLLS = Prepared(Poll.open_on)
+
+
 @bp.app_template_global()
 def open_polls():
     """The home page's list: the HOA's open polls, each with whether the account answered."""
     account = current_user.account
-    polls = list(Poll.open_on(account.hoa_id, today()))
+    polls = list(OPEN_POLLS(account.hoa_id, today()))
     if not polls:
         return []
     answered = {poll_id for (poll_id,) in PollAnswer.select(PollAnswer.poll).where(

@@ -3,6 +3,7 @@ internals it relies on are still there (an upgrade that changes one fails here, 
 import inspect
 import io
 import random
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from peewee import CursorWrapper, DatabaseProxy, Model, ModelSelect, Select
 
 import pytest
 import segno
+from conftest import ROOT
 from factories_meters import add_reading, make_meter
 
 import ledger
@@ -63,14 +65,20 @@ def prepared_calls(demo):
         ("meter_id", "before", "months"): (meter.id, date(2026, 12, 1), 6),
         ("meter_id", "period"): (meter.id, period),
         ("account_id", "since", "until"): (account.id, date.min, date.max),
+        ("account_id", "period"): (account.id, period), ("resident_id",): (resident.id,),
+        ("hoa", "day"): (hoa.id, day), ("limit",): (10,),
     }
     calls = []
-    for module in (models, meter_models, ledger):
+    tree = [module for module in list(sys.modules.values())
+            if str(getattr(module, "__file__", "")).startswith(str(ROOT))
+            and "/tests/" not in module.__file__ and "/bench/" not in module.__file__]
+    assert {models, meter_models, ledger} <= set(tree)
+    for module in sorted(tree, key=lambda m: m.__name__):
         for name, value in vars(module).items():
             if isinstance(value, speedups.Prepared):
                 arguments = tuple(inspect.signature(value.build).parameters)
                 calls.append((f"{module.__name__}.{name}", value, by_arguments[arguments]))
-    assert len(calls) >= 15
+    assert len(calls) >= 20, [name for name, _, _ in calls]
     return calls
 
 
