@@ -32,8 +32,9 @@ def readings_sent(account, day):
     period = account.hoa.readings_period(day)
     meters = [m.id for m in ACCOUNT_METERS(account.id)
               if not m.archived and not m.verification_expired(day)]
-    counting = Reading.counting_for_account(account.id, period)
-    counting = {meter: counting[meter] for meter in meters if meter in counting}
+    # a prepared query a meter, each one walk of its (meter, period) index
+    counting = {meter: reading for meter in meters
+                for reading in [Reading.counting_for_meter(meter, period)] if reading}
     latest = max((r.submitted_at for r in counting.values()), default=None)
     return {"period": period, "meters": len(meters), "sent": len(counting), "latest": latest}
 

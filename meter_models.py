@@ -138,11 +138,6 @@ class Reading(BaseModel):
         return METER_COUNTING.first(meter_id, period)
 
     @classmethod
-    def counting_for_account(cls, account_id, period):
-        """{meter_id: the reading that counts for `period`} of every meter of the account."""
-        return {reading.meter_id: reading for reading in ACCOUNT_COUNTING(account_id, period)}
-
-    @classmethod
     def counting_for_period(cls, meters, period):
         """{meter_id: the reading that counts for `period`} for many meters in one query."""
         query = counting_readings().where(cls.meter << [m.id for m in meters],
@@ -192,8 +187,6 @@ def counting_readings():
 
 
 ACCOUNT_METERS = Prepared(lambda account_id: Meter.of_account(account_id, include_archived=True))
-ACCOUNT_COUNTING = Prepared(lambda account_id, period: (
-    counting_readings().join(Meter).where(Meter.account == account_id, Reading.period == period)))
 LAST_READING = Prepared(lambda meter_id, before: (
     Reading.select().where(Reading.meter == meter_id, Reading.status != "declined",
                            Reading.period < before)

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from factories_meters import TODAY, add_reading, clear_meters, make_meter
+from cabinet import readings_sent
 from meters import meter_row
 from meter_models import Reading
 from models import Account, Hoa
@@ -46,3 +47,5 @@ def test_every_place_takes_the_latest_sent_reading_of_the_month(demo):
             assert seen[place].id == latest.id, place
         assert meter_row(meter, TODAY, MARCH)["declined"].t1 == Decimal("999")
         assert missing_readings([meter], MARCH) == []  # reminders: the month has its reading
+        home = readings_sent(account, TODAY)  # the cabinet's card: when it was sent
+        assert (home["period"], home["sent"], home["latest"]) == (MARCH, 1, latest.submitted_at)
