@@ -140,6 +140,8 @@ def walked(browser, site):
     page.set_default_timeout(15000)
     seen = Walk(axe=[] if AXE.exists() else None)
     axe_script = AXE.read_text() if AXE.exists() else None
+    if axe_script is not None:  # in every page as it is made, by CDP: the CSP does not govern it
+        context.add_init_script(axe_script)
     current = ["(before the first page)"]
     page.on("console", lambda msg: seen.violations.append(f"{current[0]}: {msg.text}")
             if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
@@ -152,7 +154,6 @@ def walked(browser, site):
         seen.status[path] = response.status
         measure_width(PHONE, path)
         if axe_script is not None:
-            page.evaluate(axe_script)  # by CDP, which the page's CSP does not govern
             seen.axe.extend(f"{path}: {p}" for p in page.evaluate(AXE_RUN))
         if path.startswith(("/cabinet/statements", "/cabinet/meters")):
             seen.hidden_figures.extend(f"{path}: {c}" for c in page.evaluate(HIDDEN_FIGURES))
