@@ -28,7 +28,7 @@ CHARGE_COLUMNS = ["Период", "Лицевой счёт", "Услуга", "Н
 PAYMENT_COLUMNS = ["Лицевой счёт", "Дата оплаты", "Сумма"]
 
 
-@pytest.mark.parametrize("name, content, expected", [
+REFUSED = [
     ("accounts.csv", "Лицевой счёт;Адрес\n100001;ул. Солнечная, 12\n100001;ул. Солнечная, 12\n"
                      .encode(), ("3", "", "Строка повторяет accounts.csv, строку 2.")),
     ("payments.csv", (PAYMENTS_HEADER + "200001;05.12.2026;100\n").encode(),
@@ -56,7 +56,13 @@ PAYMENT_COLUMNS = ["Лицевой счёт", "Дата оплаты", "Сумм
     ("meters.xlsx", xlsx(["Лицевой счёт", "Вид", "Заводской номер", "Тарифность"],
                          ["100001", "электроэнергия", "X1", datetime(2026, 1, 2)]),
      ("2", "Тарифность", "«02.01.2026» — не число.")),
-])
+]
+
+
+# ids of their own: an XLSX file holds the time it was written, and xdist's workers, collecting
+# a second apart, would otherwise see different tests
+@pytest.mark.parametrize("name, content, expected", [
+    pytest.param(*case, id=f"{case[0]}-{number}") for number, case in enumerate(REFUSED)])
 def test_refused_rows(office, client, demo, name, content, expected):
     response = bad(client, office, demo, (name, content))
     row, column, message = expected
