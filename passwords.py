@@ -7,9 +7,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 # scrypt with N=2^13, r=8, p=4 instead of werkzeug's default N=2^15, r=8, p=1: the same work per
 # guess (N*r*p) and still memory-hard, but a check needs 8 MB of working memory instead of 32 MB.
-# A web worker's peak is its resting size plus one check: 16 MB (N=2^14, p=2) took a worker on
-# PostgreSQL to 85 MB, 8 MB keeps it at 74 (bench/results.md). The parameters are stored in
-# each hash: hashes made with others keep verifying and are remade at the next login.
+# A web worker keeps a check's memory for its later pages: with 16 MB (N=2^14, p=2) a worker
+# peaked at 76-78 MB on SQLite and 84-85 on PostgreSQL, with 8 MB at 69-71 and 75-76
+# (make bench, bench/results.md). OWASP's table pairs 8 MB with p=10: 2.5 times this work.
+# The parameters are stored in each hash: hashes made with others keep verifying and are made
+# again at the next login.
 PASSWORD_METHOD = "scrypt:8192:8:4"
 # An app under TESTING hashes with 1/128 of the work: the suite sets and checks passwords about a
 # thousand times, and 70 ms each would be half its running time. A test makes sure that an

@@ -11,8 +11,9 @@ wsgi_app = "app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Sync workers: every page is a few indexed queries, so a worker per core plus one covers a
-# small VPS; each worker holds its own database connection and needs ~55–65 MB of memory
-# (receipt PDFs are drawn in a render process beside each worker: forked.py).
+# small VPS; each worker holds its own database connection and peaks at about 70 MB of memory
+# on SQLite, 76 on PostgreSQL (bench/results.md; receipt PDFs are drawn in a render process
+# beside each worker: forked.py).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # a large import upload can take a while
