@@ -65,10 +65,10 @@ def download(document_id):
     return storedfiles.send(document.file, inline=True)
 
 
+LATEST_PUBLIC = Prepared(Document.latest_public)
+
+
 @public_bp.app_template_global("public_documents")
 def public_documents(limit=10):
     """The newest public documents of every HOA (the landing page lists them)."""
     return list(LATEST_PUBLIC(limit))
-
-
-LATEST_PUBLIC = Prepared(Document.latest_public)

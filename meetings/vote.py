@@ -134,10 +134,10 @@ def material(meeting_id, material_id):
     return storedfiles.send(get_material_or_404(meeting, material_id).file, inline=True)
 
 
+PUBLISHED_MEETINGS = Prepared(Meeting.published_for)
+
+
 @bp.app_template_global()
 def meeting_notices(account):
     """The meetings whose notice the account's home page shows."""
     return list(PUBLISHED_MEETINGS(account.hoa_id, today()))
-
-
-PUBLISHED_MEETINGS = Prepared(Meeting.published_for)

@@ -221,6 +221,23 @@ def test_the_list_is_paginated(people, client, demo):
     assert mine.count('class="list-group-item" data-ticket=') == 15
 
 
+def test_the_home_page_counts_the_residents_open_requests(people, client, demo):
+    hoa, resident = people
+    assert "Сообщите о протечке" in resident.get("/cabinet").get_data(as_text=True)
+    with demo.app_context():
+        resident_row = Resident.get()
+        for status in ("new", "in_progress", "deferred", "done", "declined"):
+            Ticket.create(hoa=hoa.id, account=resident_row.account, resident=resident_row,
+                          category="другое", text=status, deadline=TODAY, status=status)
+    card = resident.get("/cabinet").get_data(as_text=True).split('data-card="tickets"')[1]
+    assert "Открыто 3 заявки." in card.split("</div></div>")[0]
+    with demo.app_context():
+        Ticket.update(status="done").where(Ticket.status != "done").execute()
+    card = resident.get("/cabinet").get_data(as_text=True).split('data-card="tickets"')[1]
+    assert "Открыто 0 заявок." in card.split("</div></div>")[0]
+    assert "Мои заявки" in card.split("</div></div>")[0]
+
+
 def test_bad_input_leaves_everything_as_it_was(people, client, demo, snapshot):
     hoa, resident = people
     before = snapshot()

@@ -23,16 +23,16 @@ def get_ticket_or_404(ticket_id):
     return one_or_404(Ticket, Ticket.id == ticket_id, Ticket.resident == current_user.id)
 
 
+TICKET_COUNTS = Prepared(lambda resident_id: (
+    Ticket.select(fn.COUNT(Ticket.id), fn.SUM(Case(None, [(Ticket.is_open_condition(), 1)], 0)))
+    .where(Ticket.resident == resident_id).tuples()))
+
+
 @bp.app_template_global()
 def resident_ticket_counts(resident):
     """The resident's open requests and all of them, for the cabinet's home page."""
     every, still_open = TICKET_COUNTS.first(resident.id)
     return {"open": still_open or 0, "all": every}
-
-
-TICKET_COUNTS = Prepared(lambda resident_id: (
-    Ticket.select(fn.COUNT(Ticket.id), fn.SUM(Case(None, [(Ticket.is_open_condition(), 1)], 0)))
-    .where(Ticket.resident == resident_id).tuples()))
 
 
 @bp.route("")
