@@ -40,16 +40,17 @@ run: install
 # environment says PYTHONDONTWRITEBYTECODE. Tests marked xdist_group share one process (the
 # walk through every page in a browser is made once for all the tests that read it).
 JOBS ?= 2
+PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadgroup
 export PYTHONDONTWRITEBYTECODE :=
 test: install-dev
-	$(PY) -m pytest -q -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-pg: install-dev
-	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PY) -m pytest -q -n $(JOBS) --dist loadgroup $(PYTEST_ARGS); else \
+	@if [ -n "$$DOMKOM_TEST_DATABASE_URL" ]; then $(PYTEST) $(PYTEST_ARGS); else \
 	  dir=$$(mktemp -d /tmp/domkom-pg.XXXXXX); trap '.ci/pg stop '"$$dir" EXIT; \
 	  port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	  url=$$(.ci/pg start "$$dir" "$$port") && \
-	  DOMKOM_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q -n $(JOBS) --dist loadgroup $(PYTEST_ARGS); fi
+	  DOMKOM_TEST_DATABASE_URL="$$url" $(PYTEST) $(PYTEST_ARGS); fi
 
 # nginx with the site of deploy/site.sh and a self-signed certificate, gunicorn and the worker
 # started from the systemd units, then two app servers on one PostgreSQL and one Redis; about

@@ -19,6 +19,7 @@ import os
 import threading
 import cProfile
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -141,7 +142,7 @@ def machine_cpu():
 def print_as_the_office(app, hoa, period):
     """The house's month printed as the office does it: the start request (timed through the
     app, the job only queued), then the job as the worker runs it (RECEIPTS_PROCESSES render
-    processes), with the CPU its render processes used. Returns the figures and the job."""
+    processes), with the CPU its render processes used."""
     with app.app_context():
         accountant = Accountant.get_or_none(Accountant.email == "bench-receipts@example.ru")
         if accountant is None:
@@ -166,10 +167,17 @@ def print_as_the_office(app, hoa, period):
     return {"answer": answer, "seconds": seconds, "receipts": job.receipts,
             "render_cpu": busy, "processes": app.config["RECEIPTS_PROCESSES"],
             "machine": (busy_after - busy_before) / (total_after - total_before) * os.cpu_count(),
-            "files": len(files), "mb": sum(f.size for f in files) / 1e6}, job
+            "files": len(files), "mb": sum(f.size for f in files) / 1e6}
 
 
-def report(size, figures, first=None):
+def job_app(database, folder):
+    """The app as the office's job sees it, its queue in `folder`: the job is run in place."""
+    return create_app({"DATABASE": database, "SECRET_KEY": "bench", "TESTING": True,
+                       "WTF_CSRF_ENABLED": False, "QUEUE_IMMEDIATE": False,
+                       "QUEUE_URL": str(folder / "queue.db"), "RATELIMIT_ENABLED": False})
+
+
+def report(figures, first=None):
     """The printing's lines; each per-receipt cost compared with `first`'s when given."""
     per = figures["seconds"] / figures["receipts"]
     cpu_per = figures["render_cpu"] / figures["receipts"]
@@ -191,17 +199,14 @@ def bench_job(sizes, database):
     first = None
     for size in sizes:
         folder = Path(tempfile.mkdtemp(prefix="domkom-bench-job-"))
-        url = database or str(folder / "bench.db")
-        app = create_app({"DATABASE": url, "SECRET_KEY": "bench", "TESTING": True,
-                          "WTF_CSRF_ENABLED": False, "QUEUE_IMMEDIATE": False,
-                          "QUEUE_URL": str(folder / "queue.db"), "RATELIMIT_ENABLED": False})
+        app = job_app(database or str(folder / "bench.db"), folder)
         with app.app_context():
             create_tables()  # on an empty database (make bench gives a fresh one)
             seconds, hoa = timed(generate, size)
             print(f"job, {size} accounts: data generated in {seconds:.1f} s")
-        figures, _job = print_as_the_office(app, hoa, PERIOD)
-        costs = report(size, figures, first)
+        costs = report(print_as_the_office(app, hoa, PERIOD), first)
         first = first or costs
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def bench_house(database):
@@ -209,23 +214,22 @@ def bench_house(database):
     each size), printed as the office does it; the printing is deleted again afterwards, so
     the database stays as the page benchmarks expect it."""
     folder = Path(tempfile.mkdtemp(prefix="domkom-bench-house-"))
-    app = create_app({"DATABASE": database, "SECRET_KEY": "bench", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False, "QUEUE_IMMEDIATE": False,
-                      "QUEUE_URL": str(folder / "queue.db"), "RATELIMIT_ENABLED": False})
+    app = job_app(database, folder)
     with app.app_context():
-        hoa = (Hoa.select(Hoa, fn.COUNT(Account.id).alias("size")).join(Account)
+        hoa = (Hoa.select().join(Account)
                .group_by(Hoa.id).order_by(fn.COUNT(Account.id).desc()).first())
         period = (Charge.select(fn.MAX(Charge.period)).join(Account)
                   .where(Account.hoa == hoa.id).scalar())
         forget(hoa, period)
     try:
-        figures, _job = print_as_the_office(app, hoa, period)
+        figures = print_as_the_office(app, hoa, period)
     finally:
         with app.app_context():
             forget(hoa, period)
             Accountant.delete().where(Accountant.email == "bench-receipts@example.ru").execute()
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"house of {figures['receipts']} accounts, {period:%Y-%m}:")
-    per, _cpu_per = report(figures["receipts"], figures)
+    per, _cpu_per = report(figures)
     print(f"per receipt: {per * 1000:.3f} ms")
 
 

@@ -333,13 +333,20 @@ def receipt_in_worker(database, script, seconds):
 
 # --- one database, one size --------------------------------------------------------------
 
+def run_script(name, *args, log, timeout=3600):
+    """A script of bench/ run to its end: what it printed (the tail of its errors when it
+    failed, or that it failed with nothing printed), logged and returned."""
+    run = subprocess.run([PY, str(BENCH / name), *args], cwd=ROOT, capture_output=True,
+                         text=True, timeout=timeout)
+    text = (run.stdout + (run.stderr[-3000:] if run.returncode else "")).strip()
+    log(text)
+    return text or f"exited with {run.returncode}"
+
+
 def house_printing(database, log):
     """bench_receipts.py --house: the month's receipts of the whole house in this database,
     printed as the office's job does it once the pages are measured (the machine is free)."""
-    run = subprocess.run([PY, str(BENCH / "bench_receipts.py"), "--house", database], cwd=ROOT,
-                         capture_output=True, text=True, timeout=3600)
-    text = (run.stdout + (run.stderr[-3000:] if run.returncode else "")).strip()
-    log(text)
+    text = run_script("bench_receipts.py", "--house", database, log=log)
     per = re.search(r"^per receipt: ([\d.]+) ms$", text, re.MULTILINE)
     answer = re.search(r"start request answered in (\d+) ms", text)
     took = re.search(r"printed in ([\d.]+) s", text)
@@ -513,11 +520,7 @@ def extra_benchmarks(log, database=None):
         label = " ".join([name] + [a for a in args if a != database and a != "--database"])
         label += f" ({kind})" if kind else ""
         log(f"\n== {label} ==")
-        run = subprocess.run([PY, str(BENCH / name), *args], cwd=ROOT, capture_output=True,
-                             text=True, timeout=1800)
-        text = (run.stdout + (run.stderr[-3000:] if run.returncode else "")).strip()
-        log(text)
-        outputs[label] = text or f"exited with {run.returncode}"
+        outputs[label] = run_script(name, *args, log=log, timeout=1800)
     return outputs
 
 
@@ -525,14 +528,10 @@ def mail_benchmark(db_kind, database, log):
     """bench_mail.py on this database kind (a fresh SQLite file when database is None); its
     figures are kept in bench/work/mail-<db>.json for the report."""
     log(f"\n== bench_mail.py, {describe(database or '')} ==")
-    run = subprocess.run([PY, str(BENCH / "bench_mail.py")]
-                         + (["--database", database] if database else []),
-                         cwd=ROOT, capture_output=True, text=True, timeout=3600)
-    text = (run.stdout + (run.stderr[-3000:] if run.returncode else "")).strip()
-    log(text)
+    text = run_script("bench_mail.py", *(["--database", database] if database else []), log=log)
     (WORK / f"mail-{db_kind}.json").write_text(json.dumps({
         "db": describe(database or ""), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": machine(), "text": text or f"exited with {run.returncode}"},
+        "machine": machine(), "text": text},
         ensure_ascii=False, indent=1))
 
 
@@ -646,7 +645,8 @@ def house_lines(sizes, runs):
                      f"{house['answer_ms']:.0f} ms" + (" ✓ (< 1 s)" if house["answer_ms"] < 1000
                                                        else " ✗ (< 1 s)")
                      + f", all {size:,} drawn in {minutes:.1f} min"
-                     + (" ✓ (≤ 10 min)" if size < 100000 or minutes <= 10 else " ✗ (≤ 10 min)")
+                     + ("" if size < 100000 else " ✓ (≤ 10 min)" if minutes <= 10
+                        else " ✗ (≤ 10 min)")
                      + f", {house['per_ms']:.2f} ms per receipt")
     if len(printed) > 1:
         (small, first), (big, last) = printed[0], printed[-1]

@@ -136,6 +136,8 @@ RUN_FIRST = ("test_layout_browser", "test_worker_receipts", "test_worker", "test
              "test_tickets_browser", "test_import_worker", "test_throttle_storage",
              "test_logout_browser", "test_office_browser", "test_mail_queue", "test_meetings_pdf",
              "test_optional_drivers", "test_house_items")
+assert all((ROOT / "tests" / f"{name}.py").exists() for name in RUN_FIRST), \
+    "RUN_FIRST names a test module that is gone"
 
 
 def pytest_collection_modifyitems(items):
