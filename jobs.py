@@ -17,6 +17,7 @@ what is left to do (see mailqueue.py), and the worker's start-up steps hand that
 import functools
 import logging
 import os
+import re
 
 import click
 from flask import Blueprint, has_app_context
@@ -32,6 +33,7 @@ log = logging.getLogger("domkom.jobs")
 
 # Storage is chosen by init_app() from the app's config; until then jobs run in place.
 # utc=False: periodic jobs follow the server's clock, as cron did.
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 huey = Huey("domkom", results=False, utc=False, immediate=True)
 START_STEPS = []  # run by the worker before it takes jobs
 _app = None  # the application the worker's jobs run in
@@ -41,7 +43,11 @@ def init_app(app):
     """Point the queue at the storage the config names and remember the app for the jobs."""
     global _app
     url = app.config["QUEUE_URL"] or default_queue_file(app.config["DATABASE"])
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if re.match(r"[a-z][a-z0-9+.-]+:", url) and not url.startswith(REDIS_SCHEMES):
+        # «sqlite:/tmp/q.db» would otherwise become a folder «sqlite:» in the working directory
+        raise ValueError(f"QUEUE_URL {url!r}: give a file path for a SQLite queue or a "
+                         f"redis:// address")
+    if url.startswith(REDIS_SCHEMES):
         optional_drivers.redis_for_huey()
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
     else:

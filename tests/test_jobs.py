@@ -1,5 +1,8 @@
 """The worker's periodic jobs, its start-up step for waiting letters, and the letters given up."""
+import os
 from datetime import datetime, timedelta
+
+import pytest
 
 import backup
 import importer
@@ -8,6 +11,21 @@ import reminders
 from conftest import ResidentActions, make_app, sqlite_only
 from models import OutgoingMail, now
 from uploads import PendingUpload
+
+
+@pytest.mark.parametrize("url", ["sqlite:/tmp/queue.db", "sqlite:///queue.db", "amqp://host/q"])
+def test_a_queue_address_of_an_unknown_kind_is_refused_by_name(tmp_path, monkeypatch, url):
+    """Not taken for a file name: «sqlite:/tmp/queue.db» made a folder «sqlite:» where the app
+    was started."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="QUEUE_URL .*file path.*redis://"):
+        make_app(tmp_path, QUEUE_URL=url)
+    assert not os.path.exists(tmp_path / (url.split(":")[0] + ":"))
+
+
+def test_a_queue_file_path_is_taken_as_it_is(tmp_path):
+    make_app(tmp_path, QUEUE_URL=str(tmp_path / "queues" / "q.db"), QUEUE_IMMEDIATE=False)
+    assert (tmp_path / "queues").is_dir()
 
 
 @sqlite_only
