@@ -36,6 +36,7 @@ import pages
 import polls.cabinet
 import polls.office
 import security
+import static_files
 import statements
 import throttle
 from tickets import office as tickets_office, resident as tickets_resident
@@ -146,6 +147,7 @@ def create_app(test_config=None):
         migrate.upgrade()
     close_all_connections()  # the upgrade's connection must not reach gunicorn's workers
     init_extensions(app)
+    static_files.init_app(app)
     security.init_app(app)
     register_blueprints(app)
     register_errors(app)

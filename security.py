@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 
+from static_files import is_static_request
+
 OFFICE_SEEN = "office_seen"
 # names of this machine: a site whose BASE_URL is one of them is a development or test copy
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
@@ -61,14 +63,14 @@ def add_security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config["HTTPS"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated and request.endpoint != "static":
+    if not is_static_request() and current_user and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"  # a shared computer must not keep someone's bill
     return response
 
 
 def end_idle_office_session():
     """An accountant's session ends after OFFICE_IDLE_MINUTES without a request."""
-    if request.endpoint == "static" or not current_user.is_authenticated \
+    if is_static_request() or not current_user.is_authenticated \
             or current_user.login_kind != "a":
         return None
     idle_limit = current_app.config["OFFICE_IDLE_MINUTES"] * 60

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from jinja2 import BytecodeCache
+from peewee import SQL, Select, fn
 from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
@@ -22,7 +23,7 @@ import importer
 from app import create_app
 from importbatch import Batch
 from factories import registration_code
-from migrate import create_tables
+from migrate import MODELS, create_tables
 from database import close_all_connections
 from models import Hoa, db
 
@@ -478,10 +479,19 @@ def office(demo, client):
     return hoa
 
 
+def row_counts(app, models=None):
+    """{model name: its rows} for `models` (every table when None), read by one statement: a
+    test that checks each of many requests against every table asks this hundreds of times."""
+    models = MODELS if models is None else models
+    with app.app_context():
+        row = Select(columns=[m.select(fn.COUNT(SQL("*"))).alias(m.__name__)
+                              for m in models]).bind(db).tuples().get()
+    return dict(zip((m.__name__ for m in models), row))
+
+
 @pytest.fixture
 def snapshot(app):
     """A callable returning every table's rows, to show that a refused request changed nothing."""
-    from migrate import MODELS
 
     def take():
         with app.app_context():

@@ -3,6 +3,7 @@ import re
 from datetime import date
 
 import pytest
+from conftest import row_counts
 from factories import OCT, SERVICES_TOTAL, add_month
 from test_receipts import pdf_pages_text_fast, qr_fields, qr_payloads
 
@@ -47,8 +48,7 @@ def print_house(client, hoa_id, period="2026-10"):
 
 
 def counts(app):
-    with app.app_context():
-        return (Charge.select().count(), MonthBalance.select().count(), Payment.select().count())
+    return row_counts(app, [Charge, MonthBalance, Payment])
 
 
 def test_office_page_and_download(office, client, house, demo):

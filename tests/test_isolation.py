@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from migrate import MODELS
+from conftest import row_counts
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
 from polls.models import Poll, PollOption
@@ -129,8 +129,7 @@ def rules(app, office):
 
 
 def counts(app):
-    with app.app_context():
-        return {m.__name__: m.select().count() for m in MODELS}
+    return row_counts(app)
 
 
 def url_for_rule(app, rule, values):

@@ -2,14 +2,14 @@
 import re
 
 import pytest
+from conftest import row_counts
 from factories import figures, login_as, resident_a  # noqa: F401
 
 from models import Charge, MonthBalance, Payment
 
 
 def counts(app):
-    with app.app_context():
-        return (Charge.select().count(), MonthBalance.select().count(), Payment.select().count())
+    return row_counts(app, [Charge, MonthBalance, Payment])
 
 
 def test_months_newest_first_with_the_debt_on_top(resident_a):
