@@ -34,9 +34,15 @@ def open_database(url):
             scheme += "+pool"  # peewee picks psycopg 3 when psycopg2 is not installed
         database = connect(f"{scheme}://{rest}")
     else:
-        # a pooled connection may serve another thread later, one thread at a time
+        # a pooled connection may serve another thread later, one thread at a time.
+        # Transactions begin IMMEDIATE, taking the write lock at BEGIN: every one of Domkom's
+        # reads before it writes, and a deferred one that read before another connection
+        # committed cannot write at all (SQLite answers «database is locked» at once, without
+        # waiting out busy_timeout). Seen: a house's printing failed when the worker's other
+        # thread updated the printing between its check and its insert.
         database = PooledSqliteDatabase(url, pragmas=SQLITE_PRAGMAS, max_connections=64,
-                                        stale_timeout=3600, check_same_thread=False)
+                                        stale_timeout=3600, check_same_thread=False,
+                                        lock_type="IMMEDIATE")
     db.initialize(database)
     return database
 

@@ -4,6 +4,7 @@ Every value can be overridden from /etc/domkom.env (GUNICORN_BIND, GUNICORN_WORK
 """
 import multiprocessing
 import os
+import shutil
 
 wsgi_app = "app:create_app()"
 
@@ -20,8 +21,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # a large import upload c
 graceful_timeout = 30
 keepalive = 5
 
-# Restart a worker now and then so that a slow leak can never grow without bound (a fresh
-# worker compiles its templates again, so not too often; 0 turns it off).
+# Restart a worker now and then so that a slow leak can never grow without bound (0 turns it
+# off); a fresh worker loads its templates compiled, see on_starting.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = max_requests // 10
 
@@ -55,3 +56,19 @@ def when_ready(server):
             "%d workers run: every login and registration limit is %d times looser and a "
             "restart resets it. Set DOMKOM_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0.",
             uri, server.num_workers, server.num_workers)
+
+
+def on_starting(server):
+    """Every template compiled once, by a child of the master, for all the workers: a worker
+    that compiles its own pages keeps the garbage of it (template_cache.py)."""
+    if not server.cfg.preload_app:
+        return
+    import template_cache  # the checkout is on sys.path only once the app is loaded
+    server.template_folder, compiled = template_cache.precompile(server.app.wsgi())
+    server.log.info("Templates compiled for the workers: %d, in %s", compiled,
+                    server.template_folder)
+
+
+def on_exit(server):
+    if getattr(server, "template_folder", None):
+        shutil.rmtree(server.template_folder, ignore_errors=True)

@@ -1,5 +1,6 @@
 """The same code on SQLite and PostgreSQL: money, cascades, uniqueness (run by `make test-pg` too)."""
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 from urllib.request import urlopen
@@ -72,3 +73,46 @@ def test_connections_are_reused_across_the_servers_threads(live_server):
     connections = [connection for _thread, connection in served]
     assert len(set(threads)) == 5
     assert all(connection is connections[0] for connection in connections)
+
+
+def test_a_transaction_that_read_before_another_write_still_writes(demo):
+    """Two connections of one process, as the worker's threads: the first reads in its
+    transaction, the second writes meanwhile, then the first writes. A deferred transaction
+    gets «database is locked» at once there; one that begins IMMEDIATE makes the second wait
+    until it commits, and both writes are kept."""
+    with demo.app_context():
+        hoa_id = Hoa.get(Hoa.prefixes == "10").id
+    db.close()
+    has_read, errors = threading.Event(), []
+
+    def first():
+        try:
+            with demo.app_context(), db.atomic():
+                name = Hoa.get_by_id(hoa_id).name
+                has_read.set()
+                time.sleep(0.5)  # the other thread tries its write now
+                Hoa.update(name=name + " (1)").where(Hoa.id == hoa_id).execute()
+        except Exception as error:  # noqa: BLE001 (the test reports it)
+            errors.append(error)
+        finally:
+            has_read.set()
+            db.close()
+
+    def second():
+        has_read.wait(10)
+        try:
+            with demo.app_context():
+                Hoa.update(inn="7701000001").where(Hoa.id == hoa_id).execute()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            db.close()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    with demo.app_context():
+        hoa = Hoa.get_by_id(hoa_id)
+        assert hoa.name.endswith(" (1)") and hoa.inn == "7701000001"

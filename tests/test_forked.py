@@ -121,7 +121,9 @@ def test_the_render_process_and_its_fork_server_go_with_a_killed_worker(tmp_path
         import os, signal, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
         import conftest, forked, test_forked
-        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        # a database of its own, not the session's template: this process leaves no exit hook
+        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}),
+                                DATABASE={str(tmp_path / "killed.db")!r})
         with app.app_context():
             print(forked.run(test_forked.render_pids).decode(), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
