@@ -1,8 +1,9 @@
 """Every template compiled once when gunicorn starts, for all its workers (deploy/gunicorn.conf.py).
 
 Compiling a template (Jinja's lexer, parser and code generator, then Python's compile()) leaves
-its garbage in the worker that did it: a worker that compiled the pages it serves peaked 2-3 MB
-higher than one that loaded them compiled (make bench, bench/results.md). So before the workers
+its garbage in the worker that did it: in make bench (2026-12-02, runs in turns) a worker that
+compiled the pages it serves peaked 1-2 MB higher, and 3-4 MB higher before its first login,
+than one that loaded them compiled. So before the workers
 start, a child of gunicorn's master compiles every template into a folder of Jinja's
 FileSystemBytecodeCache and exits; the master itself compiles nothing and stays as small as
 before. The workers, and those started again after max_requests, load the compiled code from
