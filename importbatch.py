@@ -53,6 +53,15 @@ class Batch:
         names = [column.name for column in KINDS[parsed.kind]]
         return [(row, dict(zip(names, values))) for row, values in parsed.rows]
 
+    def own_records(self, parsed):
+        """The records of accounts this HOA may load; each other row is a problem."""
+        for row, v in self.records(parsed):
+            message = self.foreign(v["account"])
+            if message:
+                self.problem(parsed, row, "account", message)
+            else:
+                yield row, v
+
     def resolve(self):
         """Check accounts, duplicates and HOA boundaries; collect the rows to save."""
         hoa = self.hoa
@@ -176,12 +185,8 @@ class Batch:
             balance[slot] = value
 
     def take_payments(self, parsed, seen):
-        for row, v in self.records(parsed):
+        for row, v in self.own_records(parsed):
             number = v["account"]
-            message = self.foreign(number)
-            if message:
-                self.problem(parsed, row, "account", message)
-                continue
             month = v["period"] or v["paid_on"].replace(day=1)
             key = ("payments", number, v["paid_on"], v["amount"], v["reference"] or "")
             if not self.duplicate(seen, key, parsed, row):
@@ -189,12 +194,8 @@ class Batch:
                                       v["reference"] or ""))
 
     def take_meters(self, parsed, seen):
-        for row, v in self.records(parsed):
+        for row, v in self.own_records(parsed):
             number = v["account"]
-            message = self.foreign(number)
-            if message:
-                self.problem(parsed, row, "account", message)
-                continue
             if self.duplicate(seen, ("meters", number, v["serial"]), parsed, row):
                 continue
             readings = [v["initial_t1"], v["initial_t2"], v["initial_t3"]]
