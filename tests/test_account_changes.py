@@ -3,7 +3,8 @@ or password change, with the accountant's contacts."""
 import pytest
 
 import demo as demo_data
-from conftest import Outbox, make_app
+from helpers import Outbox
+from testdb import make_app
 from factories import make_resident
 from models import AuditEvent, Hoa, Resident
 

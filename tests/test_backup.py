@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from backup import backup_database
-from conftest import sqlite_only
+from testdb import sqlite_only
 from models import AuditEvent, Hoa, db
 
 
@@ -63,7 +63,7 @@ def test_backup_during_writes(app, tmp_path):
 
 @sqlite_only
 def test_restored_copy_serves_the_site(demo, tmp_path, resident, outbox):
-    from conftest import make_app
+    from testdb import make_app
     resident.register()
     path = backup_database(demo.config["DATABASE"], tmp_path / "backups")
     restored_dir = tmp_path / "restored"
@@ -91,7 +91,7 @@ def test_cli_keeps_the_newest(app, runner, tmp_path):
 
 
 def test_cli_refuses_a_missing_database(tmp_path):
-    from conftest import make_app
+    from testdb import make_app
     app = make_app(tmp_path)
     app.config["DATABASE"] = str(tmp_path / "nothing.db")
     r = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 import forms
 from factories import login_as
 from models import Account, Charge, Notice, Payment
-from test_import import CHARGES_HEADER, bad, load, problems, text
+from uploading import CHARGES_HEADER, bad, load, problems, text
 
 HUGE_IDS = (2**63, 2**64, 10**30)
 

@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, make_app
+from helpers import ROOT, free_port
+from testdb import make_app
 from factories import registration_code
 from models import Account, AuditEvent, Hoa, OutgoingMail, Resident, db, now
 from passwords import hash_password

@@ -3,7 +3,7 @@ import re
 import runpy
 
 from app import DEFAULTS, ROOT, create_app
-from conftest import fresh_database, make_app
+from testdb import fresh_database, make_app
 from database import close_all_connections, db
 from models import AuditEvent
 

@@ -10,7 +10,8 @@ import zipfile
 
 import pytest
 
-from conftest import LINK, make_app
+from helpers import LINK
+from testdb import make_app
 from deploystack import (CSRF, DOMAIN, ROOT, AppServer, Nginx, Pinned, Postgres, Redis, Visitor,
                          app_environment, free_port, start_unit, stop)
 from factories import make_resident

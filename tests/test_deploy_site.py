@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import demo as demo_data
-from conftest import CHROMIUM, LINK, make_app, path_of
+from helpers import CHROMIUM, LINK, path_of
+from testdb import make_app
 from deploystack import (DOMAIN, VISITOR_ADDRESS, AppServer, Nginx, Visitor, app_environment,
                          free_port, plain_http, start_unit, stop)
 from factories import browser_log_in, make_resident

@@ -3,7 +3,8 @@ and the mail reaches."""
 import io
 
 import demo as demo_data
-from conftest import ResidentActions, make_app
+from helpers import ResidentActions
+from testdb import make_app
 from models import Account, Accountant, AccountantHoa, Hoa
 
 HEADER = "Лицевой счёт;Адрес;E-mail\n"

@@ -5,7 +5,7 @@ import io
 from flask import request
 from peewee import PostgresqlDatabase
 
-from conftest import make_app
+from testdb import make_app
 from models import AuditEvent, Resident, db
 
 

@@ -92,8 +92,8 @@ def test_a_worker_never_loads_the_pdf_code(tmp_path):
     script = textwrap.dedent(f"""
         import sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
-        import conftest, factories
-        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        import factories, testdb
+        app = testdb.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
         with app.app_context():
             import demo
             demo.load(echo=lambda *a: None, files=("accounts.csv",))
@@ -120,10 +120,10 @@ def test_the_render_process_and_its_fork_server_go_with_a_killed_worker(tmp_path
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
-        import conftest, forked, test_forked
+        import forked, test_forked, testdb
         # a database of its own, not the session's template: this process leaves no exit hook
-        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}),
-                                DATABASE={str(tmp_path / "killed.db")!r})
+        app = testdb.make_app(__import__("pathlib").Path({str(tmp_path)!r}),
+                              DATABASE={str(tmp_path / "killed.db")!r})
         with app.app_context():
             print(forked.run(test_forked.render_pids).decode(), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)

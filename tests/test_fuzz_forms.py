@@ -4,7 +4,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import row_counts
+from testdb import row_counts
 from factories import registration_code
 from migrate import MODELS
 from models import AuditEvent

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from conftest import ROOT, make_app
+from helpers import ROOT
+from testdb import make_app
 
 PAGES = ["/", "/register", "/login", "/forgot", "/help", "/privacy", "/office/login",
          "/no-such-page", "/static/domkom.css"]

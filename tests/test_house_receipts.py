@@ -3,7 +3,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import row_counts
+from testdb import row_counts
 from factories import OCT, SERVICES_TOTAL, add_month
 from test_receipts import pdf_pages_text_fast, qr_fields, qr_payloads
 

@@ -14,7 +14,7 @@ import bombs
 import importer
 from models import Account, now
 from uploads import ImportSlot, PendingFile, PendingUpload
-from test_import import CHARGES_HEADER, bad, problems, text, upload
+from uploading import CHARGES_HEADER, bad, problems, text, upload
 
 ROOT = Path(__file__).resolve().parent.parent
 

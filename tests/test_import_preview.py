@@ -4,7 +4,7 @@ import io
 
 from openpyxl import Workbook
 
-from test_import import bad, problems
+from uploading import bad, problems
 
 PAYMENTS = """Лицевой счёт;Дата оплаты;Сумма;Период
 100001;32.12.2026;100;

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from models import Account, Hoa, ImportLog
-from test_import import CHARGES_HEADER, bad, logs, problems, snapshot, text, upload
+from uploading import CHARGES_HEADER, bad, logs, problems, snapshot, text, upload
 
 PAYMENTS_HEADER = "Лицевой счёт;Дата оплаты;Сумма\n"
 METERS_HEADER = "Лицевой счёт;Вид;Заводской номер;Тарифность\n"

@@ -5,13 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 import migrate
-from conftest import make_app, sqlite_only, step_back
+from testdb import make_app, sqlite_only, step_back
 from formats import format_money
 from house_receipts import fingerprint
 from importruns import ImportMonth, ImportRun, ReplacedRow
 from meter_models import Meter
 from models import Account, AuditEvent, Charge, Hoa, ImportLog, MonthBalance, Payment, db
-from test_import import CHARGES_HEADER, load, text, upload
+from uploading import CHARGES_HEADER, load, text, upload
 
 DECEMBER, NOVEMBER = date(2026, 12, 1), date(2026, 11, 1)
 PAYMENTS_HEADER = "Лицевой счёт;Дата оплаты;Сумма;Плательщик/банк\n"

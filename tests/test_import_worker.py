@@ -3,11 +3,11 @@ middle of saving, and a confirmation reaching another app server on the same dat
 import re
 from datetime import date
 
-from conftest import make_app
+from testdb import make_app
 from importruns import ImportMonth, ImportRun
 from models import Accountant, AccountantHoa, Charge, Hoa, ImportLog
 from uploads import ImportJob
-from test_import import CHARGES_HEADER, text, upload
+from uploading import CHARGES_HEADER, text, upload
 from test_worker import Worker, queue_app, wait_for, workers  # noqa: F401 (a fixture)
 
 ROWS = 3000  # 40 accounts × 75 services of one month

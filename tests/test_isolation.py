@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import row_counts
+from testdb import row_counts
 from meter_models import Meter, Reading
 from models import Account, Charge, Hoa, ImportLog, MonthBalance, Notice, Payment
 from polls.models import Poll, PollOption
@@ -220,7 +220,7 @@ def test_what_people_typed_is_shown_escaped(demo, logged_in, client, office):
                       unit=HOSTILE, amount=Decimal("1.00"))
         Meter.create(account=account, kind="cold_water", serial=HOSTILE, place=HOSTILE)
     resident = demo.test_client()
-    from conftest import ResidentActions
+    from helpers import ResidentActions
     ResidentActions(resident, None).login(password=logged_in)
     client.post("/office/login", data={"email": "nobody@x.ru" + HOSTILE, "password": "x"})
     client.post("/office/login", data={"email": "buh@rassvet.example",
@@ -242,7 +242,8 @@ def test_what_people_typed_is_shown_escaped(demo, logged_in, client, office):
 
 def test_the_check_catches_a_leaking_page(tmp_path):
     """The control: a page that forgets the ownership check is caught."""
-    from conftest import ResidentActions, make_app, Outbox
+    from helpers import Outbox, ResidentActions
+    from testdb import make_app
     app = make_app(tmp_path, "demo_full")
 
     def leak(meter_id):

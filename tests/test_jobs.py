@@ -8,7 +8,8 @@ import backup
 import importer
 import mailqueue
 import reminders
-from conftest import ResidentActions, make_app, sqlite_only
+from helpers import ResidentActions
+from testdb import make_app, sqlite_only
 from models import OutgoingMail, now
 from uploads import PendingUpload
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import serve
+from helpers import serve
 
 import demo as demo_data
 from factories import browser_log_in, make_resident

@@ -7,11 +7,12 @@ import re
 import pytest
 
 import charge_letters
-from conftest import Outbox, make_app, path_of
+from helpers import Outbox, path_of
+from testdb import make_app
 from factories import make_resident
 from letter_models import ChargeLetter, ChargeMailing, LetterOptOut
 from models import Accountant, AccountantHoa, Hoa, Resident
-from test_import import CHARGES_HEADER
+from uploading import CHARGES_HEADER
 from test_worker import Worker, queue_app, wait_for, workers  # noqa: F401 (a fixture)
 from factories_meters import clear_meters, make_meter
 

@@ -1,5 +1,5 @@
 """Activation, login, logout, `next`, sessions."""
-from conftest import follow, path_of
+from helpers import follow, path_of
 from models import Resident
 
 
@@ -92,7 +92,7 @@ def test_session_cookie_flags(demo, resident):
 
 
 def test_post_without_csrf_token_is_refused(tmp_path):
-    from conftest import make_app
+    from testdb import make_app
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     r = app.test_client().post("/register", data={"account": "100001", "email": "a@b.ru",
                                                  "consent": "y"})

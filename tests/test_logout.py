@@ -1,6 +1,6 @@
 """Logging out, a password change, a reset and a release end a remembered login too, and
 "log out on every other device" ends every other session."""
-from conftest import follow
+from helpers import follow
 from factories import make_resident
 from models import Accountant, Resident
 

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import Outbox, ResidentActions, follow, make_app
+from helpers import Outbox, ResidentActions, follow
+from testdb import make_app
 from models import OutgoingMail, Resident, now
 
 

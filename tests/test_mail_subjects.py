@@ -1,7 +1,7 @@
 """A Cyrillic subject reaches the reader with every space, over SMTP and in the outbox."""
 import pytest
 
-from conftest import make_app
+from testdb import make_app
 from mail import send_email
 
 # a space falls where the encoded subject is folded: Python's SMTP policy folding it once more

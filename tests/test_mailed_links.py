@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 import mail
-from conftest import ROOT, Outbox, ResidentActions, follow, make_app, path_of
+from helpers import ROOT, Outbox, ResidentActions, follow, path_of
+from testdb import make_app
 from factories import make_resident, registration_code
 from factories_meters import clear_meters, make_meter
 from models import Hoa, Resident

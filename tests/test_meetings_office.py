@@ -209,7 +209,8 @@ def test_notice_letters_reach_owners_over_smtp(tmp_path, smtp_server):
     """Over a real SMTP server: each registered owner in the register gets the notice with a
     link to the meeting; an owner not activated and an account not in the register get none."""
     import demo as demo_data
-    from conftest import Outbox, make_app
+    from helpers import Outbox
+    from testdb import make_app
     from factories import make_resident
     app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
                    TODAY="2026-02-20")

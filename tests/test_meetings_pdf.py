@@ -152,8 +152,8 @@ def test_a_web_worker_never_loads_the_pdf_code_for_a_meeting(tmp_path):
     script = textwrap.dedent(f"""
         import sys
         sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]
-        import conftest, factories_meetings
-        app = conftest.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
+        import factories_meetings, testdb
+        app = testdb.make_app(__import__("pathlib").Path({str(tmp_path)!r}))
         with app.app_context():
             import demo
             from models import Hoa

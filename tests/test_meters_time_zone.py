@@ -1,7 +1,7 @@
 """Times are shown on the HOA's clock: a reading sent at 18:18 UTC reads 22:18 in Samara."""
 from datetime import date, datetime, timezone
 
-from conftest import make_app
+from testdb import make_app
 from factories_meters import add_reading, clear_meters, make_meter
 from formats import format_time
 from models import Accountant, AccountantHoa, AuditEvent, Hoa, ImportLog, Resident, db

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import importer
 import migrate
-from conftest import make_app, sqlite_only, step_back
+from testdb import make_app, sqlite_only, step_back
 from meetings.models import Meeting
 from meter_models import Meter, Reading, ReminderSent
 from polls.models import Poll, PollAnswer

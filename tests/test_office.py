@@ -129,7 +129,7 @@ def test_releasing_a_registration_lets_the_owner_register_again(office, client, 
         assert event.accountant.email == "buh@rassvet.example"
         assert "stranger@example.ru" in event.detail
     owner = demo.test_client()
-    from conftest import ResidentActions
+    from helpers import ResidentActions
     ResidentActions(owner, outbox).register("100001", "owner@example.ru")
     with demo.app_context():
         assert Resident.by_number("100001").email == "owner@example.ru"

@@ -206,7 +206,7 @@ def test_accountant_declines_with_reason_and_resident_sees_it(meters, office, cl
     html = client.get(f"/office/{office.id}/readings?period=2026-03").get_data(as_text=True)
     assert "Readings received: 1 of 3 meters." in html
     # the resident of 100002 sees why
-    from conftest import Outbox, ResidentActions
+    from helpers import Outbox, ResidentActions
     resident_client = demo.test_client()
     actions = ResidentActions(resident_client, Outbox(demo.config["MAIL_OUTBOX"]))
     actions.register(account="100002", email="petrova@example.ru")

@@ -8,7 +8,8 @@ import sys
 import huey.storage
 import peewee
 import pytest
-from conftest import ROOT, TEST_DATABASE_URL, fresh_database
+from helpers import ROOT
+from testdb import TEST_DATABASE_URL, fresh_database
 from test_worker import redis_url  # noqa: F401 (a fixture)
 
 # a web worker's life in short: the app, the login page, a queued letter

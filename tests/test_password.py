@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import follow, path_of
+from helpers import follow, path_of
 from factories import make_resident
 from models import Resident, now
 
@@ -131,7 +131,8 @@ def test_cabinet_needs_login(demo, client):
 
 
 def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
-    from conftest import ResidentActions, Outbox, free_port, make_app
+    from helpers import Outbox, ResidentActions, free_port
+    from testdb import make_app
     from models import OutgoingMail
     app = make_app(tmp_path, "demo", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
                    MAIL_TIMEOUT=2)
@@ -151,7 +152,8 @@ def test_new_email_waits_in_the_queue_when_mail_server_is_down(tmp_path):
 
 def test_a_server_hashes_with_the_full_work_factor(tmp_path):
     """Tests hash cheaply (TESTING); an app without TESTING, as on a server, does not."""
-    from conftest import Outbox, ResidentActions, make_app
+    from helpers import Outbox, ResidentActions
+    from testdb import make_app
     from passwords import PASSWORD_METHOD, TESTING_PASSWORD_METHOD
     app = make_app(tmp_path, "demo", TESTING=False)
     resident = ResidentActions(app.test_client(), Outbox(app.config["MAIL_OUTBOX"]))

@@ -103,7 +103,7 @@ def test_expired_pending_registration_is_replaced_with_new_link(demo, resident, 
         assert Resident.select().count() == 1
         assert Resident.get().email == "new@example.ru"
     # the first letter's link no longer activates anything
-    from conftest import path_of
+    from helpers import path_of
     r = resident.client.get(path_of(old_link))
     assert r.status_code == 400
 

@@ -3,7 +3,7 @@ file or the code on the receipt, the demo for the code; the owner takes over a s
 pending registration; resending the letter never extends a registration."""
 from datetime import timedelta
 
-from conftest import follow, path_of
+from helpers import follow, path_of
 from factories import registration_code
 from models import Account, AuditEvent, Hoa, Resident, now
 

@@ -2,7 +2,7 @@
 address gets a letter, and the security log has it."""
 import re
 
-from conftest import Outbox
+from helpers import Outbox
 from models import Account, AuditEvent, Resident
 
 
@@ -49,7 +49,7 @@ def test_release_asks_first_then_releases_and_writes(office, client, demo, resid
 
 
 def test_a_registration_changed_since_the_page_is_not_released(office, client, demo, outbox):
-    from conftest import ResidentActions
+    from helpers import ResidentActions
     first = ResidentActions(demo.test_client(), outbox)
     first.register_and_activate("100002", "first@example.ru")
     with demo.app_context():  # released by someone else after the page was opened

@@ -116,7 +116,7 @@ def free_port():
 
 def app_mailing_to(tmp_path, port):
     """The demo with an activated resident of 100001 and a meter, mailing through `port`."""
-    from conftest import make_app
+    from testdb import make_app
     app = make_app(tmp_path, "demo_full", MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
                    MAIL_SUPPRESS_SEND=False)
     with app.app_context():

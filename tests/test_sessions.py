@@ -1,7 +1,7 @@
 """Password change, password reset and release end every other session; the office times out."""
 import time
 
-from conftest import follow, path_of
+from helpers import follow, path_of
 from factories import registration_code
 from models import Account, Accountant, AuditEvent, Resident
 

@@ -16,7 +16,7 @@ from peewee import CursorWrapper, DatabaseProxy, Model, ModelSelect, Select
 
 import pytest
 import segno
-from conftest import ROOT
+from helpers import ROOT
 from factories_meters import add_reading, make_meter
 
 import ledger

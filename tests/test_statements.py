@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from conftest import row_counts
+from testdb import row_counts
 from factories import figures, login_as, resident_a  # noqa: F401
 
 from models import Charge, MonthBalance, Payment

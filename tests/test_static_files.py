@@ -5,7 +5,8 @@ import shutil
 
 from flask import url_for
 
-from conftest import ROOT, make_app
+from helpers import ROOT
+from testdb import make_app
 
 ASSET = re.compile(r'(?:href|src)="(/(?:static|bootstrap/static)/[^"?]+)\?v=([0-9a-f]+)"')
 YEAR = "max-age=31536000"

@@ -11,7 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, make_app
+from helpers import ROOT, free_port
+from testdb import make_app
 from flask import Flask, render_template
 
 import template_cache

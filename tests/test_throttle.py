@@ -2,7 +2,7 @@
 with a Russian 429 page; a stranger's failures never lock the owner out."""
 from pathlib import Path
 
-from conftest import make_app
+from testdb import make_app
 from factories import make_resident, registration_code
 from models import Account, Accountant, AccountantHoa, Hoa, Resident
 

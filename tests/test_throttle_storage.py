@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import ROOT, free_port, make_app
+from helpers import ROOT, free_port
+from testdb import make_app
 from factories import make_resident
 from test_concurrency import Visitor
 import demo as demo_data

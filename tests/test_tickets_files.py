@@ -8,7 +8,7 @@ import re
 import pytest
 from PIL import Image
 
-from conftest import make_app, sqlite_only
+from testdb import make_app, sqlite_only
 from factories import login_as
 from images import GPS_IFD, minimal_pdf, photo_with_gps, png_bomb
 from models import Accountant, AccountantHoa, Hoa

@@ -3,7 +3,8 @@ new and a reopened request, the resident of every reply and change of status, wi
 import io
 
 import demo as demo_data
-from conftest import Outbox, make_app
+from helpers import Outbox
+from testdb import make_app
 from factories import make_resident
 from images import photo_with_gps
 from models import Accountant, AccountantHoa, Hoa

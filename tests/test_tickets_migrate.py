@@ -2,7 +2,7 @@
 and a second run changes nothing."""
 
 import migrate
-from conftest import make_app, sqlite_only, step_back
+from testdb import make_app, sqlite_only, step_back
 from models import db
 
 TABLES = {"ticketsettings", "ticket", "ticketevent", "ticketattachment"}

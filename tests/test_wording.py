@@ -109,7 +109,7 @@ def test_an_english_page_writes_units_and_addresses_without_mixing(demo, novembe
 
 
 def test_the_privacy_policy_names_the_operator_and_its_version_in_words(tmp_path):
-    from conftest import make_app
+    from testdb import make_app
     app = make_app(tmp_path, OPERATOR_NAME="ТСЖ «Рассвет», ИНН 6312345678",
                    OPERATOR_ADDRESS="443000, г. Самара, ул. Солнечная, д. 12",
                    OPERATOR_EMAIL="privacy@rassvet.example", OPERATOR_PHONE="+7 846 200-00-01",

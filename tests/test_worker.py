@@ -13,9 +13,8 @@ import pytest
 
 import demo as demo_data
 import mailqueue
-from conftest import (
-    ROOT, Outbox, ResidentActions, SmtpCollector, follow, free_port, make_app,
-)
+from helpers import ROOT, Outbox, ResidentActions, SmtpCollector, follow, free_port
+from testdb import make_app
 from models import OutgoingMail
 
 
