@@ -33,7 +33,8 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from run import Browser, csrf_token, free_port, start_gunicorn  # noqa: E402
+from servers import free_port, start_gunicorn  # noqa: E402
+from visitor import Browser, csrf_token  # noqa: E402
 
 TARGET_RATE = 50  # letters a second
 TARGET_RATIO = 1.5  # stalled / no mail, registration p50 (the noise of a shared machine)
