@@ -224,3 +224,49 @@ def test_remembered_text_encoding_writes_what_fpdfs_text_writes():
     for name in ("current_font_is_set_on_page", "_set_font_for_page", "_out", "text_mode",
                  "_record_text_quad_points", "underline", "strikethrough"):
         assert hasattr(FPDF(), name), name
+
+
+def test_a_row_written_at_once_is_what_fpdfs_rect_and_text_write():
+    """grid_row() writes a table row's rectangles and texts in one out_lines(): the page holds
+    the bytes fpdf2's rect() and text() would have written, one call each."""
+    from fpdf import FPDF
+    from pypdf import PdfReader
+
+    from receipts import FONT, FONT_DIR
+
+    class Remembering(speedups_pdf.RememberedTextEncoding, FPDF):
+        pass
+
+    def draw(pdf, at_once):
+        pdf.add_font(FONT, "", FONT_DIR / "PT_Sans-Web-Regular.ttf")
+        pdf.add_font(FONT, "B", FONT_DIR / "PT_Sans-Web-Bold.ttf")
+        for page in range(2):
+            pdf.add_page()
+            pdf.set_fill_color(232, 236, 242)
+            for row, (style, size) in enumerate((("B", 8), ("", 8), ("", 9.5))):
+                y = 20 + 10 * row
+                pdf.set_font(FONT, style, size)
+                if at_once:
+                    pdf.out_lines([pdf.rect_line(10, y, 120, 6.5, "f"),
+                                   pdf.rect_line(10, y, 54, 6.5),
+                                   pdf.text_line(11, y + 4, "Вид услуги"),
+                                   pdf.rect_line(64, y, 66, 6.5),
+                                   pdf.text_line(70, y + 4, "4 512,30 ₽")])
+                else:
+                    pdf.rect(10, y, 120, 6.5, style="F")
+                    pdf.rect(10, y, 54, 6.5)
+                    pdf.text(11, y + 4, "Вид услуги")
+                    pdf.rect(64, y, 66, 6.5)
+                    pdf.text(70, y + 4, "4 512,30 ₽")
+            if at_once:
+                pdf.out_lines([])  # nothing to write: nothing written
+        return [p.get_contents().get_data() for p in PdfReader(io.BytesIO(pdf.output())).pages]
+
+    assert draw(Remembering(), at_once=True) == draw(FPDF(), at_once=False)
+    assert list(inspect.signature(FPDF.rect).parameters)[:6] == ["self", "x", "y", "w", "h",
+                                                                  "style"]
+    pdf = Remembering()
+    pdf.add_font(FONT, "", FONT_DIR / "PT_Sans-Web-Regular.ttf")
+    pdf.add_page()
+    pdf.set_font(FONT, "U", 9)
+    assert pdf.text_line(10, 10, "Подчёркнуто") is None  # left to fpdf2's own text()
