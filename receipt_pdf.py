@@ -10,7 +10,7 @@ from formats import format_day, format_number, tariff_text
 from ledger import pay_by_date
 from receipts import (FONT, FONT_DIR, METER_KINDS_RU, ZONE_NAMES, BatchQr, balance_text, full_address,
                       money, period_name, qr_code, qr_payload)
-from speedups_pdf import RememberedTextEncoding
+from speedups_pdf import RememberedRows, RememberedTextEncoding
 
 FONT_KEY = FONT.lower()  # fpdf's name of the family once set
 
@@ -18,7 +18,7 @@ FONT_KEY = FONT.lower()  # fpdf's name of the family once set
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
-class ReceiptPdf(RememberedTextEncoding, FPDF):
+class ReceiptPdf(RememberedRows, RememberedTextEncoding, FPDF):
     """An A4 document of receipts; fonts are set up once per document, not per receipt."""
     WIDTH = 190  # printable width in mm
 
@@ -159,8 +159,17 @@ class ReceiptPdf(RememberedTextEncoding, FPDF):
                  padding=0.8, border=True, fill=False, heading=None, x=None):
         """One row of a table drawn with `text()`: a cell wraps only when its text is wider than
         the cell, which is rare, so the costly line breaking of fpdf's tables is mostly skipped.
-        The row's rectangles and texts go into the page in one write (speedups_pdf)."""
+        The row's rectangles and texts go into the page in one write, and a row drawn at the
+        same place in the same state before is written again from memory (speedups_pdf)."""
         styles = styles or ("",) * len(cells)
+        state = self.row_state((widths, aligns, tuple(cells), styles, size, line_height,
+                                padding, border, fill, x))
+        y = self.get_y()
+        height = self.replay_row(state)
+        if height is not None:  # drawn here before, in the same state: the same bytes
+            self.set_xy(self.l_margin, y + height)
+            return
+        start, plain = self.start_row(), False
         lines, measured = [], []
         for width, text, style in zip(widths, cells, styles):
             inner = width - 2 * padding
@@ -204,13 +213,15 @@ class ReceiptPdf(RememberedTextEncoding, FPDF):
                 drawn = self.text_line(left, top, line)
                 if drawn is None:  # a text fpdf2 draws itself, in its place among the rest
                     self.out_lines(ops)
-                    ops = []
+                    ops, plain = [], True
                     self.text(left, top, line)
                 else:
                     ops.append(drawn)
             x += width
         self.out_lines(ops)
         self.set_xy(self.l_margin, y + height)
+        if not plain:
+            self.remember_row(state, start, height, FONT)
 
     CHARGE_WIDTHS = (54, 14, 18, 18, 22, 22, 20, 22)
     CHARGE_ALIGNS = ("L", "C", "R", "R", "R", "R", "R", "R")
@@ -307,7 +318,6 @@ def render_batch(items, progress=None):
         if progress:
             progress(1)
     return bytes(pdf.output())
-
 
 
 def render_files(items, page_limit, progress=None):

