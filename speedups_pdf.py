@@ -198,8 +198,8 @@ class RememberedRows:
     state, is written from the bytes it wrote the first time.
 
     A house's receipts repeat most of their rows exactly: the headings, the labels and the
-    HOA's requisites sit at the same height on every receipt; 72 % of a receipt's rows are
-    ones an earlier receipt of the document drew (300 receipts of bench/generate.py's house).
+    HOA's requisites sit at the same height on every receipt; of a document of 1,000 receipts
+    of bench/generate.py's house, 84 % of the rows are ones an earlier receipt drew.
     A row is remembered by its arguments, its height on the page and everything of the
     document's state its bytes depend on (fill and text colour, font and whether the page has
     it set); replaying writes the bytes, registers the fonts the row set on the page as
